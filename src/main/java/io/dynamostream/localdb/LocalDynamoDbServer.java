@@ -39,13 +39,13 @@ public final class LocalDynamoDbServer implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    /** Starts a server from the default directory; blocks until it listens (at most 60 s, npm install excluded). */
+    /** Starts a server from the default directory on a free port; blocks until it listens (at most 60 s). */
     public static LocalDynamoDbServer start() {
-        return start(defaultDirectory());
+        return start(defaultDirectory(), 0);
     }
 
-    /** Starts a server from {@code dir}; blocks until it listens. */
-    public static LocalDynamoDbServer start(Path dir) {
+    /** Starts a server from {@code dir} on {@code port} (0: a free one); blocks until it listens. */
+    public static LocalDynamoDbServer start(Path dir, int port) {
         Path script = dir.resolve("server.js");
         if (!Files.isRegularFile(script)) {
             throw new IllegalStateException("local DynamoDB server not found at " + script.toAbsolutePath()
@@ -53,16 +53,16 @@ public final class LocalDynamoDbServer implements AutoCloseable {
         }
         installPackages(dir);
         try {
-            Process process = new ProcessBuilder(List.of("node", script.toString(), "--port", "0"))
+            Process process = new ProcessBuilder(List.of("node", script.toString(), "--port", Integer.toString(port)))
                     .directory(dir.toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             BufferedReader out = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> readPort(out));
+            CompletableFuture<Integer> listening = CompletableFuture.supplyAsync(() -> readPort(out));
             int p;
             try {
-                p = port.get(60, TimeUnit.SECONDS);
+                p = listening.get(60, TimeUnit.SECONDS);
             } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
                 process.destroyForcibly();
                 throw new IllegalStateException("local DynamoDB server did not start: " + e.getMessage(), e);

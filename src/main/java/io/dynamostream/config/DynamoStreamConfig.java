@@ -1,0 +1,103 @@
+package io.dynamostream.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Every setting of dynamo-stream (prefix {@code dynamo-stream}). The original tool's environment variables stay
+ * valid: {@code CONFIG_PATH} feeds {@link #configPath()}, {@code PORT} feeds {@code quarkus.http.port} and
+ * {@code DYNAMODB_ENDPOINT_URL} feeds {@code quarkus.dynamodb.endpoint-override} (see application.properties).
+ */
+@ConfigMapping(prefix = "dynamo-stream")
+public interface DynamoStreamConfig {
+
+    /** YAML file with {@code entries: [{table_name, url}]} registered at startup ({@code CONFIG_PATH}). */
+    Optional<Path> configPath();
+
+    /** Reading the DynamoDB streams. */
+    Reader reader();
+
+    /** Delivering batches to the subscribed URLs. */
+    Delivery delivery();
+
+    /** The bundled local DynamoDB + Streams server (dev mode). */
+    LocalServer localServer();
+
+    /** Reading the DynamoDB streams. */
+    interface Reader {
+        /**
+         * Wait between two GetRecords calls on a shard that returned no record. AWS Lambda polls 4 times a second;
+         * 200 ms (5 per second) keeps the delivery latency low and stays within the per-shard read limits.
+         */
+        @WithDefault("200ms")
+        Duration idleInterval();
+
+        /** How often each table's stream is re-described to find new shards, splits and a replaced stream. */
+        @WithDefault("5s")
+        Duration discoveryInterval();
+
+        /** Records at most held in memory per shard for subscriptions that have not delivered them yet. */
+        @WithDefault("10000")
+        int bufferRecords();
+
+        /** Records per GetRecords call (1..1000). */
+        @WithDefault("1000")
+        int limit();
+
+        /** First wait after a transient AWS error (throttling, 5xx, network); doubles up to {@link #maxBackoff()}. */
+        @WithDefault("100ms")
+        Duration initialBackoff();
+
+        /** Longest wait between two attempts after transient AWS errors. */
+        @WithDefault("10s")
+        Duration maxBackoff();
+    }
+
+    /** Delivering batches to the subscribed URLs. */
+    interface Delivery {
+        /** Records at most per POST (Lambda's default batch size). */
+        @WithDefault("100")
+        int batchSize();
+
+        /** Time allowed for one POST, from connect to the end of the response. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /**
+         * Attempts per batch before the subscription ends in ERROR (first try included). Exponential backoff with
+         * full jitter between attempts.
+         */
+        @WithDefault("10")
+        int maxAttempts();
+
+        /** Backoff before the second attempt; doubles each time. */
+        @WithDefault("200ms")
+        Duration initialBackoff();
+
+        /** Longest backoff between two attempts. */
+        @WithDefault("30s")
+        Duration maxBackoff();
+
+        /** Concurrent connections kept per destination host. */
+        @WithDefault("64")
+        int maxConnectionsPerHost();
+    }
+
+    /** The bundled local DynamoDB + Streams server. */
+    interface LocalServer {
+        /**
+         * Start the bundled server when no DynamoDB endpoint is configured ({@code DYNAMODB_ENDPOINT_URL} unset).
+         * On in dev mode, off otherwise.
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Port on 127.0.0.1 (8000, like DynamoDB Local, so the README's examples work); 0 picks a free one. */
+        @WithDefault("8000")
+        int port();
+    }
+}

@@ -1,0 +1,32 @@
+package io.dynamostream.delivery;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Exponential backoff with "equal jitter": before attempt n+1 wait between half and all of
+ * {@code min(max, initial * 2^(n-1))}, so retries of many subscriptions spread out but never collapse to zero.
+ */
+public record RetryPolicy(int maxAttempts, Duration initial, Duration max) {
+
+    public RetryPolicy {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1");
+        }
+    }
+
+    /** Wait after the failed attempt number {@code attempt} (1-based). */
+    public Duration backoff(int attempt) {
+        long ceiling = initial.toMillis() << Math.min(attempt - 1, 30);
+        if (ceiling <= 0 || ceiling > max.toMillis()) {
+            ceiling = max.toMillis();
+        }
+        long half = ceiling / 2;
+        return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(ceiling - half + 1));
+    }
+
+    /** Whether another attempt follows the failed attempt number {@code attempt}. */
+    public boolean retriesAfter(int attempt) {
+        return attempt < maxAttempts;
+    }
+}

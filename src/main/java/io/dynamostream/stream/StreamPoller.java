@@ -1,0 +1,34 @@
+package io.dynamostream.stream;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * The scheduled entry point: every {@code dynamo-stream.reader.discovery-interval} each table's stream is described
+ * again, to find new shards (rollovers, splits) and a deleted table or a disabled or replaced stream. No business
+ * logic here; an exception never escapes a tick.
+ */
+@ApplicationScoped
+public class StreamPoller {
+
+    private static final Logger LOG = Logger.getLogger(StreamPoller.class);
+
+    private final TableStreams tables;
+
+    public StreamPoller(TableStreams tables) {
+        this.tables = tables;
+    }
+
+    @Scheduled(every = "${dynamo-stream.reader.discovery-interval:5s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        try {
+            tables.discoverAll();
+        } catch (RuntimeException e) {
+            LOG.error("Stream discovery tick failed", e);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.dynamostream.stream;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
+
+import io.dynamostream.config.DynamoStreamConfig;
+import io.dynamostream.delivery.HttpDelivery;
+import io.dynamostream.subscription.SubscriptionChanged;
+import io.dynamostream.subscription.SubscriptionRegistry;
+import io.dynamostream.subscription.SubscriptionStatus;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+
+/**
+ * One {@link TableStream} per table that has subscriptions. Follows the registry's changes synchronously, so a new
+ * subscription's LATEST position is fixed before {@code POST /} returns.
+ */
+@ApplicationScoped
+public class TableStreams {
+
+    private final Map<String, TableStream> tables = new ConcurrentHashMap<>();
+    private final DynamoDbClient dynamoDb;
+    private final DynamoDbStreamsClient streams;
+    private final DynamoStreamConfig config;
+    private final SubscriptionRegistry registry;
+    private final HttpDelivery delivery;
+
+    public TableStreams(@Named("reader") DynamoDbClient dynamoDb, DynamoDbStreamsClient streams,
+            DynamoStreamConfig config, SubscriptionRegistry registry, HttpDelivery delivery) {
+        this.dynamoDb = dynamoDb;
+        this.streams = streams;
+        this.config = config;
+        this.registry = registry;
+        this.delivery = delivery;
+    }
+
+    void onChange(@Observes SubscriptionChanged change) {
+        var s = change.subscription();
+        switch (change.kind()) {
+            case ADDED -> {
+                if (s.status() == SubscriptionStatus.RUNNING) {
+                    tables.computeIfAbsent(s.tableName(),
+                            t -> new TableStream(t, dynamoDb, streams, config, registry, delivery)).attach(s);
+                }
+            }
+            case REMOVED, FAILED -> {
+                TableStream table = tables.get(s.tableName());
+                if (table != null && table.detach(s.id())) {
+                    tables.remove(s.tableName(), table);
+                    table.close();
+                }
+            }
+        }
+    }
+
+    /** Re-describes every table's stream; called by {@link StreamPoller}. */
+    void discoverAll() {
+        tables.values().forEach(TableStream::discover);
+    }
+
+    @PreDestroy
+    void stop() {
+        tables.values().forEach(TableStream::close);
+        tables.clear();
+    }
+}

@@ -1,0 +1,15 @@
+package io.dynamostream.subscription;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** Immutable view of one subscription's position on one shard. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ShardProgress(
+        @JsonProperty("shard_id") String shardId,
+        @JsonProperty("parent_shard_id") String parentShardId,
+        @JsonProperty("state") ShardState state,
+        @JsonProperty("last_sequence_number") String lastSequenceNumber,
+        @JsonProperty("delivered_records") long deliveredRecords,
+        @JsonProperty("last_error") String lastError) {
+}
