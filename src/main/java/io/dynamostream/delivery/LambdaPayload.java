@@ -3,6 +3,7 @@ package io.dynamostream.delivery;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
@@ -34,10 +36,10 @@ public final class LambdaPayload {
     static final String EVENT_SOURCE = "aws:dynamodb";
 
     private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
             .build();
 
-    private static final byte[] EMPTY_BODY = "{\"Records\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] EMPTY_BODY = "{\"Records\":[]}".getBytes(StandardCharsets.UTF_8);
 
     // Pre-encoded field names (Jackson writes these without re-escaping or re-encoding).
     private static final SerializedString RECORDS = new SerializedString("Records");
@@ -77,7 +79,12 @@ public final class LambdaPayload {
     private LambdaPayload() {
     }
 
-    /** One delivery body: {"Records":[...]} as UTF-8 JSON bytes. */
+    /**
+     * One delivery body: {"Records":[...]} as UTF-8 JSON bytes.
+     *
+     * @param records   records as GetRecords returned them, in stream order; null or empty gives {"Records":[]}
+     * @param streamArn written as each record's eventSourceARN; its region stands in for a missing awsRegion
+     */
     public static byte[] body(List<Record> records, String streamArn) {
         if (records == null || records.isEmpty()) {
             return EMPTY_BODY.clone();
@@ -85,13 +92,12 @@ public final class LambdaPayload {
         String arnRegion = null;
         boolean arnRegionParsed = false;
         BufferRecycler recycler = JSON._getBufferRecycler();
-        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, 512 * records.size())) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, Math.min(512 * records.size(), 256 * 1024))) {
             try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
                 g.writeStartObject();
                 g.writeFieldName(RECORDS);
                 g.writeStartArray();
-                for (int i = 0, n = records.size(); i < n; i++) {
-                    Record r = records.get(i);
+                for (Record r : records) {
                     String region = r.awsRegion();
                     if (region == null) {
                         if (!arnRegionParsed) {
@@ -115,7 +121,10 @@ public final class LambdaPayload {
         }
     }
 
-    /** Error notification body {"table_name": ..., "message": ...} (the original tool's format). */
+    /**
+     * Error notification body {"table_name": ..., "message": ...} (the original tool's format). Both keys are
+     * always present; a null argument is written as JSON null.
+     */
     public static byte[] errorNotification(String tableName, String message) {
         BufferRecycler recycler = JSON._getBufferRecycler();
         try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, 128)) {
