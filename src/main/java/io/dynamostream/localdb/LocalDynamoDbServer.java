@@ -27,7 +27,7 @@ import org.jboss.logging.Logger;
 public final class LocalDynamoDbServer implements AutoCloseable {
 
     /** System property / env var naming the node project directory (defaults to {@code src/localdb}). */
-    public static final String DIR_PROPERTY = "dynamo-stream.localdb.dir";
+    public static final String DIR_PROPERTY = "dynamostream.localdb.dir";
 
     private static final Logger LOG = Logger.getLogger(LocalDynamoDbServer.class);
 

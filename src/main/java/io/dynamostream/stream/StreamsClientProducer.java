@@ -8,7 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Named;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -53,7 +52,7 @@ public class StreamsClientProducer {
     /** The DynamoDB client used for DescribeTable (the extension's, unless the local server is in use). */
     @Produces
     @ApplicationScoped
-    @Named("reader")
+    @ReaderClient
     DynamoDbClient dynamoDb() {
         Optional<URI> local = localEndpoint();
         if (local.isPresent()) {
@@ -65,7 +64,7 @@ public class StreamsClientProducer {
 
     @Produces
     @ApplicationScoped
-    DynamoDbStreamsClient streams(@Named("reader") DynamoDbClient dynamoDb) {
+    DynamoDbStreamsClient streams(@ReaderClient DynamoDbClient dynamoDb) {
         DynamoDbServiceClientConfiguration cfg = dynamoDb.serviceClientConfiguration();
         var builder = DynamoDbStreamsClient.builder()
                 .region(cfg.region())

@@ -6,7 +6,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Named;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.delivery.HttpDelivery;
@@ -30,7 +29,7 @@ public class TableStreams {
     private final SubscriptionRegistry registry;
     private final HttpDelivery delivery;
 
-    public TableStreams(@Named("reader") DynamoDbClient dynamoDb, DynamoDbStreamsClient streams,
+    public TableStreams(@ReaderClient DynamoDbClient dynamoDb, DynamoDbStreamsClient streams,
             DynamoStreamConfig config, SubscriptionRegistry registry, HttpDelivery delivery) {
         this.dynamoDb = dynamoDb;
         this.streams = streams;

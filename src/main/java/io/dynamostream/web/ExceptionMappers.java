@@ -27,6 +27,11 @@ public class ExceptionMappers {
     }
 
     @ServerExceptionMapper
+    public Response mismatchedJson(MismatchedInputException e) {
+        return malformedJson(e);
+    }
+
+    @ServerExceptionMapper
     public Response malformedJson(JsonProcessingException e) {
         if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             String field = mismatch.getPath().get(mismatch.getPath().size() - 1).getFieldName();
@@ -47,6 +52,9 @@ public class ExceptionMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return malformedJson(json);
+        }
         int status = e.getResponse().getStatus();
         String message = switch (status) {
             case 415 -> "unsupported content type: send Content-Type: application/json";

@@ -33,7 +33,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
@@ -89,11 +89,11 @@ class LocalServerContractTest {
         server = LocalDynamoDbServer.start();
         var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x"));
         dynamo = DynamoDbClient.builder().endpointOverride(server.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(creds).httpClientBuilder(ApacheHttpClient.builder()).build();
+                .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build();
         streams = DynamoDbStreamsClient.builder().endpointOverride(server.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(creds).httpClientBuilder(ApacheHttpClient.builder()).build();
+                .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build();
         streamsNoRetry = DynamoDbStreamsClient.builder().endpointOverride(server.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(creds).httpClientBuilder(ApacheHttpClient.builder())
+                .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build();
         http = HttpClient.newHttpClient();
     }
