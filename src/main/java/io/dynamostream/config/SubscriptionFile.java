@@ -13,7 +13,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.dynamostream.subscription.InvalidSubscriptionException;
@@ -69,9 +68,6 @@ public final class SubscriptionFile {
             }
         } catch (NoSuchFileException e) {
             throw new InvalidFileException(file, 0, "does not exist");
-        } catch (UnrecognizedPropertyException e) {
-            throw new InvalidFileException(file, line(e.getLocation()), "unknown key '" + e.getPropertyName()
-                    + "' in an entry (allowed: table_name, url, starting_position)");
         } catch (JsonProcessingException e) {
             throw new InvalidFileException(file, line(e.getLocation()), e.getOriginalMessage());
         } catch (IOException e) {
@@ -89,7 +85,7 @@ public final class SubscriptionFile {
                 throw new InvalidFileException(file, line, "entry " + (entries.size() + 1)
                         + " must be a mapping with table_name and url");
             }
-            SubscriptionRequest request = YAML.readValue(parser, SubscriptionRequest.class);
+            SubscriptionRequest request = readEntry(file, parser, entries.size() + 1);
             try {
                 entries.add(request.validate());
             } catch (InvalidSubscriptionException e) {
@@ -97,6 +93,32 @@ public final class SubscriptionFile {
                         + e.getMessage().replaceFirst("^invalid subscription: ", ""));
             }
         }
+    }
+
+    /** Reads one entry mapping, so an unknown key is reported on its own line (Jackson would point past it). */
+    private static SubscriptionRequest readEntry(Path file, JsonParser parser, int number) throws IOException {
+        String table = null;
+        String url = null;
+        String position = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String key = parser.currentName();
+            int line = line(parser.currentTokenLocation());
+            if (!key.equals("table_name") && !key.equals("url") && !key.equals("starting_position")) {
+                throw new InvalidFileException(file, line, "entry " + number + ": unknown key '" + key
+                        + "' (allowed: table_name, url, starting_position)");
+            }
+            JsonToken value = parser.nextToken();
+            if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                throw new InvalidFileException(file, line, "entry " + number + ": '" + key + "' must be a text value");
+            }
+            String text = value == JsonToken.VALUE_NULL ? null : parser.getText();
+            switch (key) {
+                case "table_name" -> table = text;
+                case "url" -> url = text;
+                default -> position = text;
+            }
+        }
+        return new SubscriptionRequest(table, url, position);
     }
 
     private static InvalidFileException invalid(Path file, JsonParser parser, String message) {

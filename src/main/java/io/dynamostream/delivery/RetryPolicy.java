@@ -17,9 +17,10 @@ public record RetryPolicy(int maxAttempts, Duration initial, Duration max) {
 
     /** Wait after the failed attempt number {@code attempt} (1-based). */
     public Duration backoff(int attempt) {
-        long ceiling = initial.toMillis() << Math.min(attempt - 1, 30);
-        if (ceiling <= 0 || ceiling > max.toMillis()) {
-            ceiling = max.toMillis();
+        long maxMillis = max.toMillis();
+        long ceiling = Math.min(initial.toMillis(), maxMillis);
+        for (int i = 1; i < attempt && ceiling > 0 && ceiling < maxMillis; i++) {
+            ceiling = Math.min(ceiling * 2, maxMillis);
         }
         long half = ceiling / 2;
         return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(ceiling - half + 1));

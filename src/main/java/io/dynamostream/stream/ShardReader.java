@@ -226,10 +226,10 @@ final class ShardReader {
                 if (!awaitRoom()) {
                     return;
                 }
-                if (consumeRewind()) {
+                if (consumeRewind() || iterator == null) {
                     iterator = openIterator();
                 }
-                String current = iteratorOrThrow(iterator);
+                String current = iterator;
                 GetRecordsResponse response = streams.getRecords(
                         r -> r.shardIterator(current).limit(settings.limit()));
                 backoff = settings.initialBackoff();
@@ -293,15 +293,8 @@ final class ShardReader {
         try {
             return openIterator();
         } catch (RuntimeException e) {
-            return null; // the next getRecords call fails with a null iterator and is classified there
+            return null; // re-opened at the top of the loop, where its error is classified
         }
-    }
-
-    private static String iteratorOrThrow(String iterator) {
-        if (iterator == null) {
-            throw software.amazon.awssdk.core.exception.SdkClientException.create("no shard iterator yet");
-        }
-        return iterator;
     }
 
     private Duration next(Duration backoff) {

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -196,8 +195,6 @@ class SubscriptionFileTest {
      * next token.
      */
     @Test
-    @Disabled("bug: SubscriptionFile reports an unknown key inside an entry on the line after the entry "
-            + "(here 6, past the end of the file) instead of the key's line 4")
     void givenUnknownKeyInLastEntry_whenRead_thenErrorPointsAtTheKeysLine() throws Exception {
         Path file = write("""
                 entries:
@@ -213,8 +210,6 @@ class SubscriptionFileTest {
     }
 
     @Test
-    @Disabled("bug: SubscriptionFile reports an unknown key inside an entry on the line of the next entry "
-            + "(here 6) instead of the key's line 4")
     void givenUnknownKeyInFirstEntry_whenRead_thenErrorPointsAtTheKeysLine() throws Exception {
         Path file = write("""
                 entries:

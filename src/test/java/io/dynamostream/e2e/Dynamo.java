@@ -66,6 +66,31 @@ public final class Dynamo {
         put(table, Map.of("pk", AttributeValue.fromS(pk), "n", AttributeValue.fromN(Integer.toString(n))));
     }
 
+    /** Reads every shard of the table's current stream from TRIM_HORIZON: sequence number to shard id. */
+    public Map<String, String> shardOfEachSequenceNumber(String table) {
+        String arn = db.describeTable(r -> r.tableName(table)).table().latestStreamArn();
+        Map<String, String> out = new java.util.HashMap<>();
+        String start = null;
+        do {
+            String from = start;
+            var page = streams.describeStream(r -> r.streamArn(arn).exclusiveStartShardId(from)).streamDescription();
+            for (var shard : page.shards()) {
+                String it = streams.getShardIterator(r -> r.streamArn(arn).shardId(shard.shardId())
+                        .shardIteratorType(software.amazon.awssdk.services.dynamodb.model.ShardIteratorType.TRIM_HORIZON))
+                        .shardIterator();
+                while (it != null) {
+                    String current = it;
+                    var records = streams.getRecords(r -> r.shardIterator(current));
+                    records.records().forEach(rec -> out.put(rec.dynamodb().sequenceNumber(), shard.shardId()));
+                    it = records.records().isEmpty() && shard.sequenceNumberRange().endingSequenceNumber() == null
+                            ? null : records.nextShardIterator();
+                }
+            }
+            start = page.lastEvaluatedShardId();
+        } while (start != null);
+        return out;
+    }
+
     /** POSTs JSON to a {@code /_local} hook and returns the answer. */
     public JsonNode hook(String path, Object body) {
         try {
