@@ -269,8 +269,16 @@ final class ShardReader {
                         backoff = next(backoff);
                     }
                     case EXPIRED_ITERATOR -> {
-                        LOG.infof("Shard iterator of %s expired; re-opening after %s", shardId,
-                                lastReadSequenceNumber());
+                        if (lastReadSequenceNumber() == null && startType() == ShardIteratorType.LATEST) {
+                            // a LATEST position cannot be re-opened: LATEST now would skip what was written
+                            // meanwhile. Re-read the shard; cursors skip records older than their subscription.
+                            LOG.infof("LATEST iterator of %s expired before any record was read; re-reading it "
+                                    + "from TRIM_HORIZON", shardId);
+                            restartAtTrimHorizon();
+                        } else {
+                            LOG.infof("Shard iterator of %s expired; re-opening after %s", shardId,
+                                    lastReadSequenceNumber());
+                        }
                         iterator = reopenQuietly();
                     }
                     case TRIMMED -> {

@@ -1,5 +1,7 @@
 package io.dynamostream.subscription;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * What a user asks for, from {@code POST /}, {@code POST /subscriptions} or one YAML entry. Field names follow the
  * original tool (snake_case). {@link #validate()} applies the same rules to both sources.
  */
+@RegisterForReflection
 public record SubscriptionRequest(
         @JsonProperty("table_name") String tableName,
         @JsonProperty("url") String url,

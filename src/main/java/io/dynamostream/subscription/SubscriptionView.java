@@ -1,5 +1,7 @@
 package io.dynamostream.subscription;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -16,6 +18,7 @@ public final class SubscriptionView {
 
     /** {@code {"table_name", "url", "status", "error"?}}, exactly the original's entry. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @RegisterForReflection
     public record Summary(
             @JsonProperty("table_name") String tableName,
             @JsonProperty("url") String url,
@@ -29,6 +32,7 @@ public final class SubscriptionView {
 
     /** One subscription with its id and settings; {@code shards} only on {@code GET /subscriptions/{id}}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @RegisterForReflection
     public record Detail(
             @JsonProperty("id") String id,
             @JsonProperty("table_name") String tableName,

@@ -194,6 +194,40 @@ class StreamDeliveryTest {
     }
 
     @Test
+    void givenTableAlreadyBeingRead_whenTrimHorizonSubscriptionJoins_thenItGetsTheBacklogAndOthersNoDuplicates() {
+        String table = dynamo.createTable(table("Join"), StreamViewType.NEW_IMAGE);
+        Receiver early = receiver();
+        subscribe(table, early, "LATEST");
+        for (int i = 0; i < 10; i++) {
+            dynamo.put(table, "j-" + i, i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> early.records().size() == 10);
+        dynamo.hook("rollover", Map.of("table", table));
+        for (int i = 10; i < 15; i++) {
+            dynamo.put(table, "j-" + i, i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> early.records().size() == 15);
+
+        Receiver late = receiver();
+        subscribe(table, late, "TRIM_HORIZON");
+        for (int i = 15; i < 20; i++) {
+            dynamo.put(table, "j-" + i, i);
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            expected.add("j-" + i);
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> late.records().size() >= 20
+                && early.records().size() >= 20);
+        assertEquals(expected, keysOf(late), "the late TRIM_HORIZON subscription gets parent then child, in order");
+        assertEquals(expected, keysOf(early), "the running subscription gets nothing twice");
+    }
+
+    private static List<String> keysOf(Receiver r) {
+        return r.records().stream().map(x -> x.at("/dynamodb/Keys/pk/S").asText()).toList();
+    }
+
+    @Test
     void givenThreeSubscriptionsOnOneTable_thenEachGetsEveryRecordThroughOneReaderPerShard() {
         String table = dynamo.createTable(table("Fan"), StreamViewType.NEW_IMAGE);
         dynamo.hook("counts/reset", Map.of());
