@@ -45,7 +45,8 @@ public final class LocalDynamoDbServer implements AutoCloseable {
     }
 
     /** Starts a server from {@code dir} on {@code port} (0: a free one); blocks until it listens. */
-    public static LocalDynamoDbServer start(Path dir, int port) {
+    public static LocalDynamoDbServer start(Path directory, int port) {
+        Path dir = directory.toAbsolutePath().normalize();
         Path script = dir.resolve("server.js");
         if (!Files.isRegularFile(script)) {
             throw new IllegalStateException("local DynamoDB server not found at " + script.toAbsolutePath()

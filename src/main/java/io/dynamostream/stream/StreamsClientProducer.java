@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
@@ -13,6 +14,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.dynamostream.config.DynamoStreamConfig;
+import io.quarkus.runtime.StartupEvent;
 import io.dynamostream.localdb.LocalDynamoDbServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -77,6 +79,12 @@ public class StreamsClientProducer {
         LOG.infof("DynamoDB Streams client: region %s, endpoint %s", cfg.region(),
                 cfg.endpointOverride().map(URI::toString).orElse("AWS default"));
         return builder.build();
+    }
+
+    /** Starts the bundled server at boot (dev mode), so it is there for the user's own table set-up. */
+    void onStart(@Observes StartupEvent event) {
+        localEndpoint().ifPresent(endpoint -> LOG.infof("Bundled local DynamoDB + Streams server: %s (create tables "
+                + "there, e.g. aws dynamodb create-table --endpoint-url %s ...)", endpoint, endpoint));
     }
 
     void close(@Disposes DynamoDbStreamsClient client) {
