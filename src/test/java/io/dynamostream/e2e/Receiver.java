@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,7 @@ public final class Receiver implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger count = new AtomicInteger();
     private volatile IntUnaryOperator status = n -> 200;
+    private volatile Duration delay = Duration.ZERO;
 
     public Receiver() {
         try {
@@ -62,6 +64,13 @@ public final class Receiver implements AutoCloseable {
             requests.add(new Request(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()),
                     body, System.nanoTime()));
             int code = status.applyAsInt(n);
+            if (!delay.isZero()) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             exchange.sendResponseHeaders(code, -1);
             exchange.close();
         });
@@ -75,6 +84,12 @@ public final class Receiver implements AutoCloseable {
     /** Sets the answer for request number n (1-based, counting every request this receiver got). */
     public Receiver answering(IntUnaryOperator status) {
         this.status = status;
+        return this;
+    }
+
+    /** Makes every answer wait this long (a hanging receiver). */
+    public Receiver delaying(Duration delay) {
+        this.delay = delay;
         return this;
     }
 

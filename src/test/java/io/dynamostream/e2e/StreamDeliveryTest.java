@@ -345,6 +345,34 @@ class StreamDeliveryTest {
     }
 
     @Test
+    void givenReceiverHanging_thenEachAttemptTimesOutAndTheSubscriptionEndsWhileOthersDeliver() {
+        String table = dynamo.createTable(table("Hang"), StreamViewType.NEW_IMAGE);
+        Receiver hanging = receiver().delaying(Duration.ofSeconds(5));
+        Receiver healthy = receiver();
+        String slow = subscribe(table, hanging, "LATEST");
+        subscribe(table, healthy, "LATEST");
+        dynamo.put(table, "h-1", 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.records().size() == 1);
+        dynamo.put(table, "h-2", 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.records().size() == 2);
+        assertEquals("RUNNING", Api.status(slow), "still retrying while the healthy one delivers");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "ERROR".equals(Api.status(slow)));
+        org.hamcrest.MatcherAssert.assertThat(Api.subscription(slow).getString("error"),
+                containsString("timed out after 2000 ms"));
+    }
+
+    @Test
+    void givenStreamDisabledWhileRunning_thenErrorNamingIt() {
+        String table = dynamo.createTable(table("Disabled"), StreamViewType.NEW_IMAGE);
+        Receiver receiver = receiver();
+        String id = subscribe(table, receiver, "LATEST");
+        dynamo.db.updateTable(u -> u.tableName(table).streamSpecification(s -> s.streamEnabled(false)));
+        await().atMost(Duration.ofSeconds(15)).until(() -> "ERROR".equals(Api.status(id)));
+        assertEquals("the stream of table " + table + " was disabled", Api.subscription(id).getString("error"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.notifications().size() == 1);
+    }
+
+    @Test
     void givenReceiverRedirecting_thenNotFollowedAndNotSuccess() {
         String table = dynamo.createTable(table("Redirect"), StreamViewType.NEW_IMAGE);
         Receiver redirecting = receiver().answering(n -> 302);
