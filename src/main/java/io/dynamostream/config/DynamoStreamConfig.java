@@ -27,6 +27,15 @@ public interface DynamoStreamConfig {
     /** The bundled local DynamoDB + Streams server (dev mode). */
     LocalServer localServer();
 
+    /** Admin API authentication. */
+    AuthSettings auth();
+
+    /** Which destinations deliveries may connect to (SSRF guard). */
+    GuardSettings guard();
+
+    /** Input limits of the admin API and the subscription file. */
+    LimitSettings limits();
+
     /** Reading the DynamoDB streams. */
     interface Reader {
         /**

@@ -94,27 +94,25 @@ public final class Dynamo {
     /** POSTs JSON to a {@code /_local} hook and returns the answer. */
     public JsonNode hook(String path, Object body) {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(endpoint.resolve("/_local/" + path))
+            return send(HttpRequest.newBuilder(endpoint.resolve("/_local/" + path))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() >= 300) {
-                throw new IllegalStateException("hook " + path + " failed: " + response.body());
-            }
-            return JSON.readTree(response.body());
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
         } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
     }
 
     /** GETs a {@code /_local} hook. */
     public JsonNode get(String path) {
+        return send(HttpRequest.newBuilder(endpoint.resolve("/_local/" + path)).GET().build());
+    }
+
+    private static JsonNode send(HttpRequest request) {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(endpoint.resolve("/_local/" + path))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 300) {
+                throw new IllegalStateException(request.uri() + " failed: " + response.body());
+            }
             return JSON.readTree(response.body());
         } catch (IOException e) {
             throw new IllegalStateException(e);
