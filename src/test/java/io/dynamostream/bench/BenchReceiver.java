@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,17 +61,8 @@ final class BenchReceiver implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private static final byte[] EVENT_ID = "\"eventID\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SEQ_PREFIX = "\"SequenceNumber\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] KEY_PREFIX = "\"Keys\":{\"pk\":{\"S\":\"".getBytes(StandardCharsets.UTF_8);
-
-    /** Occurrences of {@code "eventID"} (one per record in a Lambda DynamoDB event). */
-    static int countRecords(byte[] body) {
-        int n = 0;
-        for (int i = indexOf(body, EVENT_ID, 0); i >= 0; i = indexOf(body, EVENT_ID, i + EVENT_ID.length)) {
-            n++;
-        }
-        return n;
-    }
 
     static int indexOf(byte[] hay, byte[] needle, int from) {
         byte first = needle[0];
@@ -90,11 +82,15 @@ final class BenchReceiver implements AutoCloseable {
         return -1;
     }
 
-    /** Counts records and completes {@link #done()} with the receive time of the POST that reached the target. */
+    /**
+     * Counts records, and distinct records by sequence number (a retried POST delivers its records again), and
+     * completes {@link #done()} with the receive time of the POST that brought the distinct count to the target.
+     */
     static final class Counter implements Sink {
         private final long target;
         private final AtomicLong records = new AtomicLong();
         private final AtomicLong posts = new AtomicLong();
+        private final Set<String> distinct = ConcurrentHashMap.newKeySet();
         private final CompletableFuture<Long> done = new CompletableFuture<>();
 
         Counter(long target) {
@@ -104,14 +100,29 @@ final class BenchReceiver implements AutoCloseable {
         @Override
         public void accept(byte[] body, long receivedNanos) {
             posts.incrementAndGet();
-            long total = records.addAndGet(countRecords(body));
-            if (total >= target) {
+            int n = 0;
+            for (int i = indexOf(body, SEQ_PREFIX, 0); i >= 0; i = indexOf(body, SEQ_PREFIX, i + 1)) {
+                int start = i + SEQ_PREFIX.length;
+                int end = start;
+                while (end < body.length && body[end] != '"') {
+                    end++;
+                }
+                distinct.add(new String(body, start, end - start, StandardCharsets.ISO_8859_1));
+                n++;
+            }
+            records.addAndGet(n);
+            if (distinct.size() >= target) {
                 done.complete(receivedNanos);
             }
         }
 
+        /** Records received, duplicates included. */
         long records() {
             return records.get();
+        }
+
+        long distinct() {
+            return distinct.size();
         }
 
         long posts() {

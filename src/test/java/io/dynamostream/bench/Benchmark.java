@@ -58,6 +58,7 @@ public final class Benchmark {
     private final List<String[]> rows = new ArrayList<>();
 
     private Dynamo dynamo;
+    private long duplicates;
     private BenchReceiver receiver;
     private ServiceProcess service;
 
@@ -103,6 +104,11 @@ public final class Benchmark {
             if (!only.equals("p1")) {
                 drain();
             }
+            long failedPosts;
+            try (var lines = Files.lines(log)) {
+                failedPosts = lines.filter(l -> l.contains("HttpDelivery") && l.contains(" failed: ")).count();
+            }
+            System.out.printf(Locale.ROOT, "service log: %d failed POST attempts (retried)%n%n", failedPosts);
             printTable();
         } finally {
             closeAll();
@@ -247,7 +253,8 @@ public final class Benchmark {
 
         double ratio = serviceRate / bareRate;
         rows.add(new String[] {"P2 drain, service", rate(serviceRate), ">= 20,000 rec/s", ok(serviceRate >= DRAIN_TARGET),
-                String.format(Locale.ROOT, "%,d records, %d shards", records, shards)});
+                String.format(Locale.ROOT, "%,d records, %d shards%s", records, shards,
+                        duplicates > 0 ? String.format(Locale.ROOT, ", %,d DUPLICATES", duplicates) : "")});
         rows.add(new String[] {"P2 drain, bare SDK loop", rate(bareRate), "", "", "practical limit"});
         rows.add(new String[] {"P2 service / bare loop", String.format(Locale.ROOT, "%.0f %%", ratio * 100),
                 ">= 80 %", ok(ratio >= RATIO_TARGET), "both JVMs warmed first"});
@@ -280,8 +287,11 @@ public final class Benchmark {
         if (label != null) {
             Thread.sleep(300); // anything extra (duplicates) would show up now
             JsonNode sub = service.subscription(id);
-            System.out.printf(Locale.ROOT, "%s: %,.0f records/s (%,d records in %,d POSTs in %.2f s, status %s)%n",
-                    label, rate, counter.records(), counter.posts(), (t1 - t0) / 1e9, sub.path("status").asText());
+            System.out.printf(Locale.ROOT,
+                    "%s: %,.0f records/s (%,d distinct records in %.2f s; %,d POSTs, %,d duplicate records; status %s)%n",
+                    label, rate, counter.distinct(), (t1 - t0) / 1e9, counter.posts(),
+                    counter.records() - counter.distinct(), sub.path("status").asText());
+            duplicates = counter.records() - counter.distinct();
         }
         service.unsubscribe(id);
         return rate;
