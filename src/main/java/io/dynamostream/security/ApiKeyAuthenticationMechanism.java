@@ -5,6 +5,8 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -30,6 +32,8 @@ class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanism {
     private static final String INVALID_KEY = ApiKeyAuthenticationMechanism.class.getName() + ".invalid";
     private static final String CHALLENGE = "Bearer realm=\"dynamo-stream\"";
 
+    private static final Logger LOG = Logger.getLogger(ApiKeyAuthenticationMechanism.class);
+
     private final ApiKeys keys;
     private final ErrorResponses errors;
 
@@ -50,6 +54,7 @@ class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanism {
         return identityProviderManager.authenticate(new ApiKeyAuthenticationRequest(key))
                 .onFailure(AuthenticationFailedException.class).recoverWithItem(() -> {
                     context.put(INVALID_KEY, Boolean.TRUE);
+                    LOG.debugf("Unknown API key on %s %s", context.request().method(), context.normalizedPath());
                     return null;
                 });
     }
