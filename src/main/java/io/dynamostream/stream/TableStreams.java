@@ -74,7 +74,7 @@ public class TableStreams {
         return all;
     }
 
-    /** The DynamoDB client the readers use (the extension's, or the bundled local server's); for the readiness check. */
+    /** The DynamoDB client the readers use (the extension's, or the bundled local server's); for readiness. */
     public DynamoDbClient dynamoDb() {
         return dynamoDb;
     }
