@@ -1,5 +1,8 @@
 package io.dynamostream.stream;
 
+import java.time.Instant;
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
@@ -17,6 +20,7 @@ public class StreamPoller {
     private static final Logger LOG = Logger.getLogger(StreamPoller.class);
 
     private final TableStreams tables;
+    private volatile Instant lastTick;
 
     public StreamPoller(TableStreams tables) {
         this.tables = tables;
@@ -25,10 +29,16 @@ public class StreamPoller {
     @Scheduled(every = "${dynamo-stream.reader.discovery-interval:5s}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
+        lastTick = Instant.now();
         try {
             tables.discoverAll();
         } catch (RuntimeException e) {
             LOG.error("Stream discovery tick failed", e);
         }
+    }
+
+    /** When the last discovery tick started (empty before the first one); read by the liveness check. */
+    public Optional<Instant> lastTick() {
+        return Optional.ofNullable(lastTick);
     }
 }

@@ -1,5 +1,6 @@
 package io.dynamostream.stream;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,8 +49,10 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
     private final ShardLineage lineage = new ShardLineage();
     private final Map<String, ShardReader> readers = new HashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
-    private String streamArn;
-    private String lastTransientError;
+    // volatile: also read without the lock by status()
+    private volatile String streamArn;
+    private volatile String lastTransientError;
+    private volatile Instant lastDiscovery;
     private boolean closed;
 
     /** One subscription's state on this table. */
@@ -86,6 +89,11 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A lock-free, possibly slightly stale view for the health checks (never waits for a discovery in progress). */
+    TableStreams.TableStatus status() {
+        return new TableStreams.TableStatus(tableName, streamArn != null, lastDiscovery, lastTransientError);
     }
 
     /** Removes a subscription: its cursors stop, readers nobody needs any more stop. Returns whether none is left. */
@@ -146,6 +154,7 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
             }
             reconcile();
             lastTransientError = null;
+            lastDiscovery = Instant.now();
         } catch (RuntimeException e) {
             handle(e, "discovering the shards");
         } finally {

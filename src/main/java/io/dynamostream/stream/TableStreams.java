@@ -1,6 +1,8 @@
 package io.dynamostream.stream;
 
+import java.time.Instant;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.annotation.PreDestroy;
@@ -60,6 +62,30 @@ public class TableStreams {
     /** Re-describes every table's stream; called by {@link StreamPoller}. */
     void discoverAll() {
         tables.values().forEach(TableStream::discover);
+    }
+
+    /**
+     * Per table being read: whether its stream was found, when the last discovery succeeded and the transient error
+     * that is being retried, if any. Lock-free; for the health checks.
+     */
+    public Map<String, TableStatus> status() {
+        Map<String, TableStatus> all = new TreeMap<>();
+        tables.forEach((name, table) -> all.put(name, table.status()));
+        return all;
+    }
+
+    /** The DynamoDB client the readers use (the extension's, or the bundled local server's); for readiness. */
+    public DynamoDbClient dynamoDb() {
+        return dynamoDb;
+    }
+
+    /**
+     * What the health checks show about one table's stream.
+     *
+     * @param lastDiscovery when the shards were last listed successfully, null before the first time
+     * @param lastError the transient error being retried since the last successful discovery, null when none
+     */
+    public record TableStatus(String table, boolean streamResolved, Instant lastDiscovery, String lastError) {
     }
 
     @PreDestroy

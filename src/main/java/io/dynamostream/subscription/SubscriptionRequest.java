@@ -11,14 +11,26 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * What a user asks for, from {@code POST /}, {@code POST /subscriptions} or one YAML entry. Field names follow the
  * original tool (snake_case). {@link #validate()} applies the same rules to both sources.
  */
 @RegisterForReflection
+@Schema(name = "SubscriptionRequest", description = "A subscription to register: the table whose stream is read "
+        + "and the URL every batch of its records is POSTed to.")
 public record SubscriptionRequest(
+        @Schema(required = true, description = "DynamoDB table with a stream enabled", example = "People",
+                pattern = "[a-zA-Z0-9_.-]{3,255}")
         @JsonProperty("table_name") String tableName,
+        @Schema(required = true, format = "uri", maxLength = 2048,
+                description = "Absolute http or https URL that receives the records as AWS Lambda-shaped POSTs",
+                example = "http://localhost:9000/stream")
         @JsonProperty("url") String url,
+        @Schema(enumeration = {"LATEST", "TRIM_HORIZON"}, defaultValue = "LATEST",
+                description = "LATEST: only records written after registration; TRIM_HORIZON: every record "
+                        + "still retained (24 h)")
         @JsonProperty("starting_position") String startingPosition) {
 
     /** DynamoDB's rule for table names. */

@@ -7,6 +7,8 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * JSON views of a subscription. {@link Summary} is the original tool's shape (the value in {@code GET /});
  * {@link Detail} adds the id, the settings and, when asked, per-shard progress.
@@ -19,11 +21,13 @@ public final class SubscriptionView {
     /** {@code {"table_name", "url", "status", "error"?}}, exactly the original's entry. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @RegisterForReflection
+    @Schema(name = "SubscriptionSummary", description = "One entry of GET /, the original tool's shape")
     public record Summary(
-            @JsonProperty("table_name") String tableName,
-            @JsonProperty("url") String url,
-            @JsonProperty("status") SubscriptionStatus status,
-            @JsonProperty("error") String error) {
+            @Schema(required = true, example = "People") @JsonProperty("table_name") String tableName,
+            @Schema(required = true, example = "http://localhost:9000/stream") @JsonProperty("url") String url,
+            @Schema(required = true) @JsonProperty("status") SubscriptionStatus status,
+            @Schema(description = "Why the subscription stopped; only in ERROR",
+                    example = "table People does not exist") @JsonProperty("error") String error) {
 
         static Summary of(Subscription s) {
             return new Summary(s.tableName(), s.url().toString(), s.status(), s.error());
@@ -33,15 +37,21 @@ public final class SubscriptionView {
     /** One subscription with its id and settings; {@code shards} only on {@code GET /subscriptions/{id}}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @RegisterForReflection
+    @Schema(name = "Subscription", description = "A subscription with its id and settings")
     public record Detail(
+            @Schema(required = true, description = "ULID", example = "01JQ7R8Z5W3K2M4N6P8Q0S2T4V")
             @JsonProperty("id") String id,
-            @JsonProperty("table_name") String tableName,
-            @JsonProperty("url") String url,
-            @JsonProperty("status") SubscriptionStatus status,
-            @JsonProperty("error") String error,
-            @JsonProperty("starting_position") StartingPosition startingPosition,
+            @Schema(required = true, example = "People") @JsonProperty("table_name") String tableName,
+            @Schema(required = true, example = "http://localhost:9000/stream") @JsonProperty("url") String url,
+            @Schema(required = true) @JsonProperty("status") SubscriptionStatus status,
+            @Schema(description = "Why the subscription stopped; only in ERROR",
+                    example = "table People does not exist") @JsonProperty("error") String error,
+            @Schema(required = true) @JsonProperty("starting_position") StartingPosition startingPosition,
+            @Schema(required = true, description = "API, or CONFIG_FILE for an entry of CONFIG_PATH")
             @JsonProperty("source") Subscription.Source source,
+            @Schema(required = true, format = "date-time", example = "2026-03-30T12:00:00Z")
             @JsonProperty("created_at") String createdAt,
+            @Schema(description = "Progress on each shard; only on GET /subscriptions/{id}")
             @JsonProperty("shards") List<ShardProgress> shards) {
 
         static Detail of(Subscription s, boolean withShards) {

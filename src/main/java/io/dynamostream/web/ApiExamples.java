@@ -1,0 +1,35 @@
+package io.dynamostream.web;
+
+/** Examples shown in the OpenAPI document ({@code /q/openapi}, Swagger UI); constants so annotations can use them. */
+public final class ApiExamples {
+
+    /** The smallest valid request, the original tool's shape. */
+    public static final String REQUEST = "{\"table_name\":\"People\",\"url\":\"http://localhost:9000/stream\"}";
+
+    /** A request reading the retained records from the oldest one. */
+    public static final String REQUEST_FROM_OLDEST = "{\"table_name\":\"People\","
+            + "\"url\":\"http://localhost:9000/stream\",\"starting_position\":\"TRIM_HORIZON\"}";
+
+    public static final String CREATED = "{\"id\":\"01JQ7R8Z5W3K2M4N6P8Q0S2T4V\",\"table_name\":\"People\","
+            + "\"url\":\"http://localhost:9000/stream\",\"status\":\"RUNNING\",\"starting_position\":\"LATEST\","
+            + "\"source\":\"API\",\"created_at\":\"2026-03-30T12:00:00Z\"}";
+
+    public static final String LIST_ORIGINAL = "{\"01JQ7R8Z5W3K2M4N6P8Q0S2T4V\":{\"table_name\":\"People\","
+            + "\"url\":\"http://localhost:9000/stream\",\"status\":\"RUNNING\"},\"01JQ7RB1C3D5E7F9G1H3J5K7M9\":{"
+            + "\"table_name\":\"Orders\",\"url\":\"http://localhost:9000/orders\",\"status\":\"ERROR\","
+            + "\"error\":\"table Orders does not exist\"}}";
+
+    public static final String INVALID = "{\"message\":\"invalid subscription\",\"errors\":["
+            + "{\"field\":\"table_name\",\"messages\":[\"is required\"]},"
+            + "{\"field\":\"url\",\"messages\":[\"must be an absolute http or https URL\"]}]}";
+
+    public static final String NOT_FOUND = "{\"message\":\"no subscription with id 01JQ7R8Z5W3K2M4N6P8Q0S2T4V\"}";
+
+    public static final String UNSUPPORTED_TYPE =
+            "{\"message\":\"unsupported content type: send Content-Type: application/json\"}";
+
+    public static final String ID = "01JQ7R8Z5W3K2M4N6P8Q0S2T4V";
+
+    private ApiExamples() {
+    }
+}

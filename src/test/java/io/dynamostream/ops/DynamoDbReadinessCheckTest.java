@@ -1,0 +1,108 @@
+package io.dynamostream.ops;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.microprofile.health.HealthCheckResponse.Status;
+import org.junit.jupiter.api.Test;
+
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ListTablesRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListTablesResponse;
+
+class DynamoDbReadinessCheckTest {
+
+    private final AtomicInteger calls = new AtomicInteger();
+    private volatile RuntimeException failure;
+    private volatile ListTablesRequest lastRequest;
+    private Instant now = Instant.parse("2026-03-30T12:00:00Z");
+
+    private final DynamoDbClient dynamoDb = new DynamoDbClient() {
+        @Override
+        public ListTablesResponse listTables(ListTablesRequest request) {
+            calls.incrementAndGet();
+            lastRequest = request;
+            if (failure != null) {
+                throw failure;
+            }
+            return ListTablesResponse.builder().build();
+        }
+
+        @Override
+        public String serviceName() {
+            return "dynamodb";
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    private final Clock clock = new Clock() {
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    };
+
+    private final DynamoDbReadinessCheck check =
+            new DynamoDbReadinessCheck(dynamoDb, Duration.ofSeconds(2), Duration.ofSeconds(2), clock);
+
+    @Test
+    void givenReachableDynamoDb_thenUpWithOneCheapCallWithTimeout() {
+        assertEquals(Status.UP, check.call().getStatus());
+        assertEquals(1, calls.get());
+        assertEquals(1, lastRequest.limit());
+        assertEquals(Duration.ofSeconds(2), lastRequest.overrideConfiguration().orElseThrow().apiCallTimeout()
+                .orElseThrow());
+    }
+
+    @Test
+    void givenProbesWithinTheCacheTime_thenDynamoDbIsCalledOnce() {
+        check.call();
+        now = now.plusMillis(1999);
+        check.call();
+        assertEquals(1, calls.get());
+        now = now.plusMillis(1);
+        check.call();
+        assertEquals(2, calls.get());
+    }
+
+    @Test
+    void givenUnreachableDynamoDb_thenDownWithTheErrorButNoUrl() {
+        failure = SdkClientException.create("Unable to execute HTTP request to http://dynamodb.internal:8000/x?k=1");
+        var r = check.call();
+        assertEquals(Status.DOWN, r.getStatus());
+        String error = (String) r.getData().orElseThrow().get("error");
+        assertThat(error, containsString("SdkClientException: Unable to execute HTTP request to <url>"));
+        assertThat(error, not(containsString("dynamodb.internal")));
+    }
+
+    @Test
+    void givenDownThenBack_whenCacheExpired_thenUpAgain() {
+        failure = SdkClientException.create("Connection refused");
+        assertEquals(Status.DOWN, check.call().getStatus());
+        failure = null;
+        now = now.plusSeconds(2);
+        assertEquals(Status.UP, check.call().getStatus());
+    }
+}
