@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 import io.dynamostream.config.DynamoStreamConfig;
+import io.dynamostream.metrics.StreamMetrics;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
@@ -56,6 +57,8 @@ final class ShardReader {
     private final DynamoDbStreamsClient streams;
     private final DynamoStreamConfig.Reader settings;
     private final Listener listener;
+    private final StreamMetrics metrics;
+    private final String tableName;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled for cursors: records appended, end reached, epoch changed, stopped. */
@@ -75,8 +78,10 @@ final class ShardReader {
     private String lastReadSequenceNumber;
     private Thread thread;
 
-    ShardReader(String streamArn, String shardId, ShardIteratorType startType, DynamoDbStreamsClient streams,
-            DynamoStreamConfig.Reader settings, Listener listener) {
+    ShardReader(String tableName, String streamArn, String shardId, ShardIteratorType startType,
+            DynamoDbStreamsClient streams, DynamoStreamConfig.Reader settings, Listener listener, StreamMetrics metrics) {
+        this.tableName = tableName;
+        this.metrics = metrics;
         this.streamArn = streamArn;
         this.shardId = shardId;
         this.startType = startType;
@@ -261,6 +266,9 @@ final class ShardReader {
                 StreamErrors kind = StreamErrors.classify(e);
                 switch (kind) {
                     case TRANSIENT -> {
+                        if (StreamErrors.isThrottling(e)) {
+                            metrics.throttled(tableName, "GetRecords");
+                        }
                         LOG.warnf("Transient error reading shard %s of %s, retrying in %s: %s", shardId, streamArn,
                                 backoff, StreamErrors.describe(e));
                         if (!sleepQuietly(backoff)) {
@@ -282,6 +290,7 @@ final class ShardReader {
                         iterator = reopenQuietly();
                     }
                     case TRIMMED -> {
+                        metrics.gap(tableName);
                         LOG.errorf("Gap: records of shard %s of %s after sequence number %s were trimmed (older "
                                 + "than 24 h) before they were read; continuing at TRIM_HORIZON", shardId, streamArn,
                                 lastReadSequenceNumber());

@@ -63,6 +63,17 @@ enum StreamErrors {
         return FATAL;
     }
 
+    /** Whether AWS throttled the call (as opposed to another transient error). */
+    static boolean isThrottling(Throwable t) {
+        if (t instanceof LimitExceededException || t instanceof ProvisionedThroughputExceededException
+                || t instanceof RequestLimitExceededException) {
+            return true;
+        }
+        return t instanceof AwsServiceException aws && (aws.isThrottlingException()
+                || aws.awsErrorDetails() != null && aws.awsErrorDetails().errorCode() != null
+                        && aws.awsErrorDetails().errorCode().contains("Throttl"));
+    }
+
     /** A short, readable description of an AWS error (error code and message, no stack). */
     static String describe(Throwable t) {
         if (t instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {

@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.delivery.HttpDelivery;
+import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.StartingPosition;
 import io.dynamostream.subscription.Subscription;
@@ -44,6 +45,7 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
     private final DynamoStreamConfig config;
     private final SubscriptionRegistry registry;
     private final HttpDelivery delivery;
+    private final StreamMetrics metrics;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ShardLineage lineage = new ShardLineage();
@@ -71,7 +73,8 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
     }
 
     TableStream(String tableName, DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, DynamoStreamConfig config,
-            SubscriptionRegistry registry, HttpDelivery delivery) {
+            SubscriptionRegistry registry, HttpDelivery delivery, StreamMetrics metrics) {
+        this.metrics = metrics;
         this.tableName = tableName;
         this.dynamoDb = dynamoDb;
         this.streams = streams;
@@ -242,9 +245,9 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                 boolean fromStart = !m.joinAtEnd.contains(shard.shardId());
                 ShardReader reader = readers.get(shard.shardId());
                 if (reader == null) {
-                    reader = new ShardReader(streamArn, shard.shardId(),
+                    reader = new ShardReader(tableName, streamArn, shard.shardId(),
                             fromStart ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.LATEST, streams,
-                            config.reader(), this);
+                            config.reader(), this, metrics);
                     reader.start();
                     readers.put(shard.shardId(), reader);
                 }

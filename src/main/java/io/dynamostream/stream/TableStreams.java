@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.delivery.HttpDelivery;
+import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.subscription.SubscriptionChanged;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionStatus;
@@ -30,9 +31,11 @@ public class TableStreams {
     private final DynamoStreamConfig config;
     private final SubscriptionRegistry registry;
     private final HttpDelivery delivery;
+    private final StreamMetrics metrics;
 
     public TableStreams(@ReaderClient DynamoDbClient dynamoDb, DynamoDbStreamsClient streams,
-            DynamoStreamConfig config, SubscriptionRegistry registry, HttpDelivery delivery) {
+            DynamoStreamConfig config, SubscriptionRegistry registry, HttpDelivery delivery, StreamMetrics metrics) {
+        this.metrics = metrics;
         this.dynamoDb = dynamoDb;
         this.streams = streams;
         this.config = config;
@@ -46,7 +49,7 @@ public class TableStreams {
             case ADDED -> {
                 if (s.status() == SubscriptionStatus.RUNNING) {
                     tables.computeIfAbsent(s.tableName(),
-                            t -> new TableStream(t, dynamoDb, streams, config, registry, delivery)).attach(s);
+                            t -> new TableStream(t, dynamoDb, streams, config, registry, delivery, metrics)).attach(s);
                 }
             }
             case REMOVED, FAILED -> {
