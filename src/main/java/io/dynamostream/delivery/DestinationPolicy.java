@@ -19,6 +19,13 @@ import io.dynamostream.config.GuardSettings;
  */
 final class DestinationPolicy {
 
+    // declared first: the address lists below are parsed with them
+    private static final Pattern DOTTED_QUAD = Pattern.compile(
+            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    /** A last label that inet_aton and browsers read as a number (decimal, octal or hex). */
+    private static final Pattern NUMERIC_LABEL = Pattern.compile("\\d+|0[xX][0-9a-fA-F]*");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.]+");
+
     private static final String METADATA = "a link-local / cloud metadata address";
     private static final String UNSPECIFIED = "an unspecified address (0.0.0.0/8, ::)";
     private static final String MULTICAST = "a multicast address";
@@ -42,12 +49,6 @@ final class DestinationPolicy {
             DestinationCidr.parse("10.0.0.0/8"), DestinationCidr.parse("172.16.0.0/12"),
             DestinationCidr.parse("192.168.0.0/16"), DestinationCidr.parse("100.64.0.0/10"),
             DestinationCidr.parse("fc00::/7"), DestinationCidr.parse("fec0::/10"));
-
-    private static final Pattern DOTTED_QUAD = Pattern.compile(
-            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    /** A last label that inet_aton and browsers read as a number (decimal, octal or hex). */
-    private static final Pattern NUMERIC_LABEL = Pattern.compile("\\d+|0[xX][0-9a-fA-F]*");
-    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.]+");
 
     private final List<Entry> deny;
     private final List<Entry> allow;
@@ -87,7 +88,7 @@ final class DestinationPolicy {
             throw new DestinationRefusedException("URLs with user info (user:password@) are not allowed;"
                     + " credentials must not be part of the URL");
         }
-        String host = url.getHost();
+        String host = url.getHost() != null ? url.getHost() : hostOfAuthority(url.getRawAuthority());
         if (host == null || host.isEmpty()) {
             throw new DestinationRefusedException("the URL has no valid host name");
         }
@@ -122,6 +123,19 @@ final class DestinationPolicy {
             name = name.substring(0, name.length() - 1);
         }
         return new Host(name, null, port);
+    }
+
+    /**
+     * java.net.URI leaves the host null for numeric forms such as {@code 127.1} or {@code 0x7f.0.0.1} (its grammar
+     * wants a letter in the last label); read it from the authority so the refusal names the real problem.
+     */
+    private static String hostOfAuthority(String authority) {
+        if (authority == null) {
+            return null;
+        }
+        String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+        String host = hostPort.replaceFirst(":\\d*$", "");
+        return host.matches("[0-9a-zA-Z.]+") ? host : null;
     }
 
     /** Deny-list entries that match the host name itself (before any DNS lookup). */
