@@ -1,17 +1,24 @@
 package io.dynamostream.delivery;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
 
-/** The JVM's resolver ({@link InetAddress#getAllByName}, which honours the JVM's DNS cache TTLs). Blocking. */
-@ApplicationScoped
-class DestinationSystemResolver implements DestinationResolver {
+/**
+ * Produces the production {@link DestinationResolver}: the JVM's resolver ({@link InetAddress#getAllByName}, which
+ * honours the JVM's DNS cache TTLs; blocking). Produced as the interface type so that tests can replace it with
+ * {@code QuarkusMock.installMockForType(fake, DestinationResolver.class)}.
+ */
+final class DestinationSystemResolver {
 
-    @Override
-    public List<InetAddress> resolve(String host) throws UnknownHostException {
-        return List.of(InetAddress.getAllByName(host));
+    private DestinationSystemResolver() {
+    }
+
+    @Produces
+    @ApplicationScoped
+    static DestinationResolver system() {
+        return host -> List.of(InetAddress.getAllByName(host));
     }
 }

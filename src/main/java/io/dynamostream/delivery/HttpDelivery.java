@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
@@ -46,6 +47,7 @@ public class HttpDelivery {
     private final RetryPolicy retryPolicy;
     private final DestinationGuard guard;
 
+    @Inject
     public HttpDelivery(Vertx vertx, DynamoStreamConfig config, DestinationGuard guard) {
         this(vertx, config.delivery(), guard);
     }
