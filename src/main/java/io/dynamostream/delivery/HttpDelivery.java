@@ -42,6 +42,7 @@ public class HttpDelivery {
     private static final Logger LOG = Logger.getLogger(HttpDelivery.class);
     private static final int MAX_ERROR_BODY = 200;
 
+    private final Vertx vertx;
     private final HttpClient client;
     private final Duration timeout;
     private final RetryPolicy retryPolicy;
@@ -53,6 +54,7 @@ public class HttpDelivery {
     }
 
     HttpDelivery(Vertx vertx, DynamoStreamConfig.Delivery d, DestinationGuard guard) {
+        this.vertx = vertx;
         this.guard = guard;
         this.timeout = d.timeout();
         this.retryPolicy = new RetryPolicy(d.maxAttempts(), d.initialBackoff(), d.maxBackoff());
@@ -114,10 +116,19 @@ public class HttpDelivery {
         }
         RequestOptions options = requestOptions(url, target, timeout);
         headers.forEach(options::putHeader);
-        CompletableFuture<Attempt> future = client.request(options)
+        // The chain must run on a Vert.x context: built on a plain (virtual) thread, the response body future can
+        // race the event loop and never complete, which turned good 2xx answers into timeouts and resends.
+        CompletableFuture<Attempt> future = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(v -> client.request(options)
                 .compose(req -> req.send(Buffer.buffer(body)))
                 .compose(resp -> resp.body().map(b -> new Attempt(resp.statusCode(), errorText(resp.statusCode(), b))))
-                .toCompletionStage().toCompletableFuture();
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        future.complete(ar.result());
+                    } else {
+                        future.completeExceptionally(ar.cause());
+                    }
+                }));
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

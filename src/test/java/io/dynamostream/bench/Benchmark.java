@@ -1,0 +1,419 @@
+package io.dynamostream.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.dynamostream.e2e.Dynamo;
+import io.dynamostream.localdb.LocalDynamoDbServer;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+
+/**
+ * The dynamo-stream benchmark: a command that prints numbers, not a test. Starts the bundled local DynamoDB + Streams
+ * server and the packaged service ({@code target/quarkus-app/quarkus-run.jar}, build it first with
+ * {@code ./mvnw -q package -DskipTests}) as child processes, runs
+ * <ul>
+ * <li>P1 latency: single PutItems paced at a random ~20/s (open loop), time from PutItem returned to the POST
+ * carrying that key received;</li>
+ * <li>P2 drain: 100,000 pre-generated records on 8 shards, time from registering a TRIM_HORIZON subscription to the
+ * receiver having all of them, against a bare SDK loop doing the same reads and POSTs; peak RSS of the service;</li>
+ * </ul>
+ * prints a table, and stops every process it started (also on failure or Ctrl-C).
+ *
+ * <p>Run from the project directory:
+ * <pre>
+ * ./mvnw -q package -DskipTests
+ * ./mvnw -q test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
+ *     -Dexec.mainClass=io.dynamostream.bench.Benchmark -Dexec.classpathScope=test
+ * </pre>
+ * Knobs (system properties, all optional): {@code bench.p1.writes} (1000), {@code bench.p1.warmup} (100),
+ * {@code bench.p1.rate} (writes/s, 20; 0 = closed loop: next write after the previous POST arrived),
+ * {@code bench.p2.records} (100000), {@code bench.p2.shards} (8), {@code bench.p2.warmup} (10000),
+ * {@code bench.service.jvmArgs} (extra JVM args for the service, space-separated, e.g.
+ * {@code -Ddynamo-stream.reader.idle-interval=50ms}), {@code bench.only} (p1 or p2).
+ */
+public final class Benchmark {
+
+    private static final double P50_TARGET_MS = 150;
+    private static final double P99_TARGET_MS = 400;
+    private static final double DRAIN_TARGET = 20_000;
+    private static final double RATIO_TARGET = 0.80;
+
+    private final List<AutoCloseable> resources = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<String[]> rows = new ArrayList<>();
+
+    private Dynamo dynamo;
+    private long duplicates;
+    private BenchReceiver receiver;
+    private ServiceProcess service;
+
+    public static void main(String[] args) throws Exception {
+        new Benchmark().run();
+    }
+
+    private void run() throws Exception {
+        Thread hook = new Thread(this::closeAll, "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Path project = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+            Path jar = project.resolve("target/quarkus-app/quarkus-run.jar");
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " not found: run ./mvnw -q package -DskipTests first");
+            }
+            if (System.getProperty(LocalDynamoDbServer.DIR_PROPERTY) == null) {
+                System.setProperty(LocalDynamoDbServer.DIR_PROPERTY, project.resolve("src/localdb").toString());
+            }
+            Path out = Files.createDirectories(project.resolve("target/bench"));
+            Path log = out.resolve("service.log");
+            List<String> jvmArgs = splitArgs(System.getProperty("bench.service.jvmArgs", ""));
+
+            printMachine(jvmArgs);
+
+            LocalDynamoDbServer local = LocalDynamoDbServer.start();
+            resources.add(local);
+            dynamo = new Dynamo(local.endpoint());
+            resources.add(dynamo.db);
+            resources.add(dynamo.streams);
+            receiver = new BenchReceiver();
+            resources.add(receiver);
+            long startNanos = System.nanoTime();
+            service = ServiceProcess.start(jar, local.endpoint(), jvmArgs, log);
+            resources.add(service);
+            System.out.printf(Locale.ROOT, "service pid %d started in %.1f s (log: %s)%n%n", service.pid(),
+                    (System.nanoTime() - startNanos) / 1e9, project.relativize(log));
+
+            String only = System.getProperty("bench.only", "");
+            if (!only.equals("p2")) {
+                latency();
+            }
+            if (!only.equals("p1")) {
+                drain();
+            }
+            long failedPosts;
+            try (var lines = Files.lines(log)) {
+                failedPosts = lines.filter(l -> l.contains("HttpDelivery") && l.contains(" failed: ")).count();
+            }
+            System.out.printf(Locale.ROOT, "service log: %d failed POST attempts (retried)%n%n", failedPosts);
+            printTable();
+        } finally {
+            closeAll();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- P1
+
+    private void latency() throws Exception {
+        int writes = Integer.getInteger("bench.p1.writes", 1000);
+        int warmup = Integer.getInteger("bench.p1.warmup", 100);
+        double rate = Double.parseDouble(System.getProperty("bench.p1.rate", "20"));
+        String table = dynamo.createTable("bench_latency", StreamViewType.NEW_AND_OLD_IMAGES);
+        BenchReceiver.KeyArrivals arrivals = new BenchReceiver.KeyArrivals();
+        URI url = receiver.register("/latency", arrivals);
+        String id = service.subscribe(table, url, "LATEST");
+        String mode = rate > 0
+                ? String.format(Locale.ROOT, "open loop, paced at %.0f writes/s (random gaps %.0f..%.0f ms)", rate,
+                        500 / rate, 1500 / rate)
+                : "closed loop (next write after the previous POST arrived)";
+        System.out.printf(Locale.ROOT, "P1 latency: %d warm-up + %d measured single PutItems, %s ...%n", warmup,
+                writes, mode);
+
+        writeAndMeasure(table, "warm-", warmup, rate, arrivals);
+        long t = System.nanoTime();
+        double[] ms = writeAndMeasure(table, "k-", writes, rate, arrivals);
+        double seconds = (System.nanoTime() - t) / 1e9;
+        service.unsubscribe(id);
+
+        int lost = (int) Arrays.stream(ms).filter(Double::isNaN).count();
+        double[] got = Arrays.stream(ms).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (got.length == 0) {
+            throw new IllegalStateException("P1: no write arrived");
+        }
+        System.out.printf(Locale.ROOT, "    %d writes in %.1f s, %d POSTs, %d never arrived%n%n", writes, seconds,
+                arrivals.posts(), lost);
+        String n = "n=" + got.length + (lost > 0 ? ", LOST " + lost : "");
+        rows.add(new String[] {"P1 latency p50", ms(pct(got, 0.50)), "<= 150 ms", ok(pct(got, 0.50) <= P50_TARGET_MS), n});
+        rows.add(new String[] {"P1 latency p90", ms(pct(got, 0.90)), "", "", ""});
+        rows.add(new String[] {"P1 latency p99", ms(pct(got, 0.99)), "<= 400 ms", ok(pct(got, 0.99) <= P99_TARGET_MS), ""});
+        rows.add(new String[] {"P1 latency max", ms(got[got.length - 1]), "", "", ""});
+    }
+
+    /** Writes count items; returns each one's latency in ms (NaN when it did not arrive within 10 s). */
+    private double[] writeAndMeasure(String table, String prefix, int count, double rate,
+            BenchReceiver.KeyArrivals arrivals) throws Exception {
+        String payload = "x".repeat(100);
+        String[] keys = new String[count];
+        long[] acked = new long[count];
+        long periodNanos = rate > 0 ? (long) (1e9 / rate) : 0;
+        long next = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            String key = prefix + i;
+            keys[i] = key;
+            dynamo.db.putItem(r -> r.tableName(table).item(Map.of("pk", AttributeValue.fromS(key),
+                    "n", AttributeValue.fromN(Integer.toString(key.hashCode())), "payload", AttributeValue.fromS(payload))));
+            acked[i] = System.nanoTime();
+            if (rate > 0) {
+                next += (long) (periodNanos * ThreadLocalRandom.current().nextDouble(0.5, 1.5));
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            } else {
+                awaitArrival(arrivals, key, acked[i] + TimeUnit.SECONDS.toNanos(10));
+            }
+        }
+        double[] ms = new double[count];
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (int i = 0; i < count; i++) {
+            Long at = awaitArrival(arrivals, keys[i], deadline);
+            ms[i] = at == null ? Double.NaN : Math.max(0, at - acked[i]) / 1e6;
+        }
+        return ms;
+    }
+
+    private static Long awaitArrival(BenchReceiver.KeyArrivals arrivals, String key, long deadline)
+            throws InterruptedException {
+        Long at;
+        while ((at = arrivals.arrival(key)) == null && System.nanoTime() < deadline) {
+            Thread.sleep(0, 200_000);
+        }
+        return at;
+    }
+
+    // ---------------------------------------------------------------- P2
+
+    private void drain() throws Exception {
+        long records = Long.getLong("bench.p2.records", 100_000);
+        long warm = Long.getLong("bench.p2.warmup", 10_000);
+        int shards = Integer.getInteger("bench.p2.shards", 8);
+        System.out.printf(Locale.ROOT, "P2 drain: %,d pre-generated records on %d shards, TRIM_HORIZON ...%n",
+                records, shards);
+        String warmArn = prepare("bench_drain_warmup", shards, warm);
+        String arn = prepare("bench_drain", shards, records);
+        BareLoop bare = new BareLoop(dynamo.streams);
+
+        // warm both JVMs with the same, smaller run on another table (not counted)
+        double warmService = serviceDrain("bench_drain_warmup", warm, "/warmup-service", null);
+        double warmBare = bareDrain(bare, warmArn, warm, "/warmup-bare");
+        System.out.printf(Locale.ROOT,
+                "    warm-up (not counted): %,d records on another table: service %,.0f rec/s, bare loop %,.0f rec/s%n",
+                warm, warmService, warmBare);
+
+        // the service, with its memory sampled every 100 ms
+        AtomicLong peakRss = new AtomicLong(service.procStatusKb("VmRSS"));
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().daemon().name("rss-sampler").start(() -> {
+            while (sampling.get()) {
+                peakRss.accumulateAndGet(service.procStatusKb("VmRSS"), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        dynamo.hook("counts/reset", Map.of());
+        double serviceRate;
+        try {
+            serviceRate = serviceDrain("bench_drain", records, "/drain-service", "    service");
+        } finally {
+            sampling.set(false);
+            sampler.interrupt();
+            sampler.join();
+        }
+        long hwm = service.procStatusKb("VmHWM");
+        long getRecords = sum(dynamo.get("counts").get("GetRecords"));
+
+        dynamo.hook("counts/reset", Map.of());
+        double bareRate = bareDrain(bare, arn, records, "/drain-bare");
+        long bareGetRecords = sum(dynamo.get("counts").get("GetRecords"));
+        System.out.printf(Locale.ROOT, "    bare loop: %,.0f records/s (%d GetRecords calls)%n", bareRate,
+                bareGetRecords);
+        System.out.printf(Locale.ROOT, "    service: %d GetRecords calls; RSS sampled max %,.0f MB, VmHWM %,.0f MB%n%n",
+                getRecords, peakRss.get() / 1024.0, hwm / 1024.0);
+
+        double ratio = serviceRate / bareRate;
+        rows.add(new String[] {"P2 drain, service", rate(serviceRate), ">= 20,000 rec/s", ok(serviceRate >= DRAIN_TARGET),
+                String.format(Locale.ROOT, "%,d records, %d shards%s", records, shards,
+                        duplicates > 0 ? String.format(Locale.ROOT, ", %,d DUPLICATES", duplicates) : "")});
+        rows.add(new String[] {"P2 drain, bare SDK loop", rate(bareRate), "", "", "practical limit"});
+        rows.add(new String[] {"P2 service / bare loop", String.format(Locale.ROOT, "%.0f %%", ratio * 100),
+                ">= 80 %", ok(ratio >= RATIO_TARGET), "both JVMs warmed first"});
+        rows.add(new String[] {"P2 service peak RSS", String.format(Locale.ROOT, "%,.0f MB", peakRss.get() / 1024.0),
+                "", "", String.format(Locale.ROOT, "VmRSS max during drain; VmHWM %,.0f MB", hwm / 1024.0)});
+    }
+
+    /** Creates a table with a stream, splits it to {@code shards} open shards and generates records; the stream ARN. */
+    private String prepare(String table, int shards, long count) {
+        dynamo.createTable(table, StreamViewType.NEW_AND_OLD_IMAGES);
+        dynamo.hook("split", Map.of("table", table, "shards", shards));
+        dynamo.hook("generate", Map.of("table", table, "count", count));
+        return dynamo.get("shards?table=" + table).get("streamArn").asText();
+    }
+
+    /** Subscribes at TRIM_HORIZON and waits for every record; returns records/s from registration. */
+    private double serviceDrain(String table, long count, String path, String label) throws Exception {
+        BenchReceiver.Counter counter = new BenchReceiver.Counter(count);
+        URI url = receiver.register(path, counter);
+        long t0 = System.nanoTime();
+        String id = service.subscribe(table, url, "TRIM_HORIZON");
+        long t1;
+        try {
+            t1 = counter.done().get(5, TimeUnit.MINUTES);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(String.format("%s: only %d of %d records after 5 minutes; subscription: %s",
+                    table, counter.records(), count, service.subscription(id)));
+        }
+        double rate = count / ((t1 - t0) / 1e9);
+        if (label != null) {
+            Thread.sleep(300); // anything extra (duplicates) would show up now
+            JsonNode sub = service.subscription(id);
+            System.out.printf(Locale.ROOT,
+                    "%s: %,.0f records/s (%,d distinct records in %.2f s; %,d POSTs, %,d duplicate records; status %s)%n",
+                    label, rate, counter.distinct(), (t1 - t0) / 1e9, counter.posts(),
+                    counter.records() - counter.distinct(), sub.path("status").asText());
+            duplicates = counter.records() - counter.distinct();
+        }
+        service.unsubscribe(id);
+        return rate;
+    }
+
+    private double bareDrain(BareLoop bare, String arn, long count, String path) throws Exception {
+        BenchReceiver.Counter counter = new BenchReceiver.Counter(count);
+        URI url = receiver.register(path, counter);
+        long t0 = System.nanoTime();
+        bare.run(arn, count, url);
+        long t1 = counter.done().get(1, TimeUnit.MINUTES);
+        return count / ((t1 - t0) / 1e9);
+    }
+
+    private static long sum(JsonNode perShard) {
+        long n = 0;
+        for (JsonNode v : perShard) {
+            n += v.asLong();
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- output
+
+    private static void printMachine(List<String> jvmArgs) {
+        String cpu = "?";
+        String mem = "?";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+            mem = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                    .findFirst().map(l -> String.format(Locale.ROOT, "%,.1f GB",
+                            Long.parseLong(l.replaceAll("\\D", "")) / 1024.0 / 1024.0))
+                    .orElse("?");
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        System.out.println();
+        System.out.println("dynamo-stream benchmark");
+        System.out.printf(Locale.ROOT, "machine: %d CPUs (nproc), %s, %s RAM, %s %s%n",
+                Runtime.getRuntime().availableProcessors(), cpu, mem, System.getProperty("os.name"),
+                System.getProperty("os.arch"));
+        System.out.printf(Locale.ROOT, "java:    %s %s (%s), node %s%n", System.getProperty("java.vm.name"),
+                System.getProperty("java.runtime.version"), System.getProperty("java.vendor"), nodeVersion());
+        System.out.printf("service: target/quarkus-app/quarkus-run.jar, default settings%s%n",
+                jvmArgs.isEmpty() ? "" : " + " + String.join(" ", jvmArgs));
+        System.out.println();
+    }
+
+    private static String nodeVersion() {
+        try {
+            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            String v = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return v;
+        } catch (IOException | InterruptedException e) {
+            return "?";
+        }
+    }
+
+    private void printTable() {
+        String[] head = {"measure", "result", "target", "", "notes"};
+        int[] w = new int[head.length];
+        for (String[] r : concat(head)) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        StringBuilder fmt = new StringBuilder();
+        for (int i = 0; i < w.length; i++) {
+            fmt.append(i == 1 ? "%" : "%-").append(w[i]).append("s").append(i < w.length - 1 ? "  " : "%n");
+        }
+        String line = "-".repeat(Arrays.stream(w).sum() + 2 * (w.length - 1));
+        System.out.println(line);
+        System.out.printf(fmt.toString(), (Object[]) head);
+        System.out.println(line);
+        for (String[] r : rows) {
+            System.out.printf(fmt.toString(), (Object[]) r);
+        }
+        System.out.println(line);
+    }
+
+    private List<String[]> concat(String[] head) {
+        List<String[]> all = new ArrayList<>(rows);
+        all.add(head);
+        return all;
+    }
+
+    private static double pct(double[] sorted, double p) {
+        int rank = (int) Math.ceil(p * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    private static String ms(double v) {
+        return String.format(Locale.ROOT, "%.1f ms", v);
+    }
+
+    private static String rate(double v) {
+        return String.format(Locale.ROOT, "%,.0f rec/s", v);
+    }
+
+    private static String ok(boolean met) {
+        return met ? "ok" : "MISSED";
+    }
+
+    private static List<String> splitArgs(String s) {
+        return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
+    }
+
+    // ---------------------------------------------------------------- cleanup
+
+    private void closeAll() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        // newest first: the service before the server it reads from
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                System.err.println("cleanup: " + e);
+            }
+        }
+    }
+}
