@@ -1,6 +1,7 @@
 package io.dynamostream.delivery;
 
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -12,6 +13,7 @@ import java.util.function.Consumer;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
@@ -22,11 +24,17 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * POSTs JSON bodies to subscription URLs (per-call URL, pooled connections per host). Only a 2xx is a success;
  * redirects are never followed (a 3xx is a failure); every attempt has a timeout from connect to the end of the
  * response. Retries use {@link RetryPolicy}. Thread-safe; blocking calls are meant for virtual threads.
+ *
+ * <p>Every POST first asks the {@link DestinationGuard}: the host is resolved and checked on each attempt (DNS
+ * rebinding), and the TCP connection goes to the checked IP through {@link RequestOptions#setServer}, while the
+ * absolute URI keeps the URL's host for the Host header, TLS SNI and certificate verification. A refused destination
+ * is a failed attempt that opens no connection.
  */
 @ApplicationScoped
 public class HttpDelivery {
@@ -38,10 +46,16 @@ public class HttpDelivery {
     private final HttpClient client;
     private final Duration timeout;
     private final RetryPolicy retryPolicy;
+    private final DestinationGuard guard;
 
-    public HttpDelivery(Vertx vertx, DynamoStreamConfig config) {
-        DynamoStreamConfig.Delivery d = config.delivery();
+    @Inject
+    public HttpDelivery(Vertx vertx, DynamoStreamConfig config, DestinationGuard guard) {
+        this(vertx, config.delivery(), guard);
+    }
+
+    HttpDelivery(Vertx vertx, DynamoStreamConfig.Delivery d, DestinationGuard guard) {
         this.vertx = vertx;
+        this.guard = guard;
         this.timeout = d.timeout();
         this.retryPolicy = new RetryPolicy(d.maxAttempts(), d.initialBackoff(), d.maxBackoff());
         this.client = vertx.createHttpClient(new HttpClientOptions()
@@ -82,22 +96,25 @@ public class HttpDelivery {
                         + result.describe());
             }
             Duration wait = retryPolicy.backoff(attempt);
-            LOG.warnf("POST %s %s; retrying in %d ms", url, reason, wait.toMillis());
+            LOG.warnf("POST %s %s; retrying in %d ms", DestinationGuard.printable(url.toString()),
+                    DestinationGuard.printable(reason), wait.toMillis());
             if (!sleep(wait, cancelled)) {
                 return new Outcome.Cancelled();
             }
         }
     }
 
-    /** One POST, no retry. */
+    /** One POST, no retry. A destination the guard refuses gives a failed attempt without any connection. */
     public Attempt post(URI url, byte[] body, Map<String, String> headers) {
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(url.toString())
-                .setFollowRedirects(false)
-                .setIdleTimeout(timeout.toMillis())
-                .putHeader("Content-Type", "application/json")
-                .putHeader("User-Agent", "dynamo-stream");
+        DestinationGuard.Target target;
+        try {
+            target = guard.check(url);
+        } catch (DestinationRefusedException e) {
+            return new Attempt(0, e.getMessage());
+        } catch (UnknownHostException e) {
+            return new Attempt(0, "cannot resolve host " + DestinationGuard.printable(url.getHost()));
+        }
+        RequestOptions options = requestOptions(url, target, timeout);
         headers.forEach(options::putHeader);
         // The chain must run on a Vert.x context: built on a plain (virtual) thread, the response body future can
         // race the event loop and never complete, which turned good 2xx answers into timeouts and resends.
@@ -126,11 +143,31 @@ public class HttpDelivery {
         }
     }
 
+    /**
+     * The request for one POST to a checked target. {@code setAbsoluteURI} sets host, port, TLS and path from the URL
+     * (Host header; in Vert.x 4.5 also the "peer address" whose host name becomes the SSLEngine peer host, i.e. SNI
+     * and hostname verification); {@code setServer} only changes where the TCP connection goes. The server is given
+     * as an IP literal, so Vert.x has nothing to resolve. Connections are pooled per (server, peer) pair, so a pooled
+     * connection is only reused for the same checked address.
+     */
+    static RequestOptions requestOptions(URI url, DestinationGuard.Target target, Duration timeout) {
+        return new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(url.toString())
+                .setServer(SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()))
+                .setFollowRedirects(false)
+                .setIdleTimeout(timeout.toMillis())
+                .putHeader("Content-Type", "application/json")
+                .putHeader("User-Agent", "dynamo-stream");
+    }
+
     private static String errorText(int status, Buffer body) {
         if (status >= 200 && status < 300 || body == null || body.length() == 0) {
             return null;
         }
-        String text = body.getString(0, Math.min(body.length(), MAX_ERROR_BODY)).replaceAll("[\\r\\n\\t]+", " ");
+        // the receiver's text ends up in logs and in the API: no CR/LF, ESC or other control characters
+        String text = body.getString(0, Math.min(body.length(), MAX_ERROR_BODY))
+                .replaceAll("[\\p{Cntrl}\\x{2028}\\x{2029}]+", " ");
         return text.isBlank() ? null : text;
     }
 

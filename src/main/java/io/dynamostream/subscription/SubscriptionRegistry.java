@@ -42,8 +42,18 @@ public class SubscriptionRegistry {
         this.clock = clock;
     }
 
-    /** Registers a validated request; the stream side attaches it before this returns. */
+    @Inject
+    io.dynamostream.delivery.DestinationGuard destinationGuard;
+
+    /**
+     * Registers a validated request; the stream side attaches it before this returns.
+     *
+     * @throws InvalidSubscriptionException when the destination guard refuses the URL
+     */
     public Subscription register(SubscriptionRequest.Valid request, Subscription.Source source) {
+        destinationGuard.refusalAtRegistration(request.url()).ifPresent(reason -> {
+            throw new InvalidSubscriptionException(List.of(new FieldError("url", List.of(reason))));
+        });
         String id = UlidCreator.getMonotonicUlid().toString();
         Entry entry = new Entry(id, request, source, clock.instant());
         entries.put(id, entry);

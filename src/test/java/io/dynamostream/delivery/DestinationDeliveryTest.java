@@ -1,0 +1,143 @@
+package io.dynamostream.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.sun.net.httpserver.HttpServer;
+
+import io.dynamostream.config.DynamoStreamConfig;
+import io.vertx.core.Vertx;
+
+/** {@link HttpDelivery} with the guard: what reaches the network for allowed, rebound and refused destinations. */
+class DestinationDeliveryTest {
+
+    private final Vertx vertx = Vertx.vertx();
+    private final DestinationGuardTest.FakeResolver dns = new DestinationGuardTest.FakeResolver();
+    private final HttpDelivery delivery = new HttpDelivery(vertx, settings(),
+            new DestinationGuard(new DestinationPolicy(List.of(), List.of(), true), dns));
+
+    @AfterEach
+    void close() {
+        delivery.close();
+        vertx.close();
+    }
+
+    @Test
+    void givenNameOnlyTheGuardCanResolve_whenPosting_thenConnectsToCheckedIpWithOriginalHostHeader()
+            throws IOException {
+        List<String> hosts = new CopyOnWriteArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
+        server.createContext("/", exchange -> {
+            hosts.add(exchange.getRequestHeaders().getFirst("Host") + " " + exchange.getRequestURI());
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            int port = server.getAddress().getPort();
+            dns.map("hooks.guard.test", "127.0.0.1");
+
+            HttpDelivery.Attempt attempt = delivery.post(URI.create("http://hooks.guard.test:" + port + "/in?x=1"),
+                    "{}".getBytes(), Map.of());
+
+            assertEquals(204, attempt.status(), String.valueOf(attempt.error()));
+            assertEquals(List.of("hooks.guard.test:" + port + " /in?x=1"), hosts);
+            assertEquals(List.of("hooks.guard.test"), dns.asked);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void givenNameWithOneRefusedAddress_whenPosting_thenFailedAttemptAndNoConnectionToTheAllowedOne()
+            throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"))) {
+            AtomicInteger accepted = new AtomicInteger();
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        socket.accept().close();
+                        accepted.incrementAndGet();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            dns.map("mixed.guard.test", "127.0.0.1", "169.254.169.254");
+
+            HttpDelivery.Attempt attempt = delivery.post(
+                    URI.create("http://mixed.guard.test:" + socket.getLocalPort() + "/"), "{}".getBytes(), Map.of());
+
+            assertEquals(0, attempt.status());
+            assertEquals("refused destination: mixed.guard.test (169.254.169.254) is a link-local / cloud metadata"
+                    + " address", attempt.describe());
+            Thread.sleep(300);
+            assertEquals(0, accepted.get(), "no connection may be opened for a refused destination");
+        }
+    }
+
+    @Test
+    void givenRefusedDestination_whenDelivering_thenEveryAttemptFailsWithTheReasonAndTheBatchIsGivenUp() {
+        dns.map("rebound.guard.test", "169.254.169.254");
+        List<String> reasons = new CopyOnWriteArrayList<>();
+
+        Outcome outcome = delivery.deliver(URI.create("http://rebound.guard.test/"), "{}".getBytes(), Map.of(),
+                () -> false, reasons::add);
+
+        assertTrue(outcome instanceof Outcome.GaveUp, outcome.toString());
+        assertTrue(((Outcome.GaveUp) outcome).message().endsWith("failed after 2 attempts; last: refused"
+                + " destination: rebound.guard.test (169.254.169.254) is a link-local / cloud metadata address"),
+                outcome.toString());
+        assertEquals(2, reasons.size());
+        assertEquals(2, dns.asked.size(), "each attempt resolves again (DNS rebinding)");
+    }
+
+    @Test
+    void givenUnresolvableHost_whenPosting_thenFailedAttemptNamingTheHost() {
+        HttpDelivery.Attempt attempt = delivery.post(URI.create("http://gone.guard.test/"), "{}".getBytes(),
+                Map.of());
+        assertEquals("cannot resolve host gone.guard.test", attempt.describe());
+    }
+
+    private static DynamoStreamConfig.Delivery settings() {
+        return new DynamoStreamConfig.Delivery() {
+            public int batchSize() {
+                return 100;
+            }
+
+            public Duration timeout() {
+                return Duration.ofSeconds(2);
+            }
+
+            public int maxAttempts() {
+                return 2;
+            }
+
+            public Duration initialBackoff() {
+                return Duration.ofMillis(1);
+            }
+
+            public Duration maxBackoff() {
+                return Duration.ofMillis(5);
+            }
+
+            public int maxConnectionsPerHost() {
+                return 4;
+            }
+        };
+    }
+}
