@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.dynamostream.config.DynamoStreamConfig;
+import io.dynamostream.subscription.Redaction;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -62,11 +64,20 @@ public class HttpDelivery {
      */
     public Outcome deliver(URI url, byte[] body, Map<String, String> headers, BooleanSupplier cancelled,
             Consumer<String> onFailedAttempt) {
+        return deliver(url, body, () -> headers, cancelled, onFailedAttempt);
+    }
+
+    /**
+     * Like {@link #deliver(URI, byte[], Map, BooleanSupplier, Consumer)}, with headers computed afresh for each
+     * attempt (a signature over this attempt's {@code webhook-timestamp}).
+     */
+    public Outcome deliver(URI url, byte[] body, Supplier<Map<String, String>> headers, BooleanSupplier cancelled,
+            Consumer<String> onFailedAttempt) {
         for (int attempt = 1;; attempt++) {
             if (cancelled.getAsBoolean()) {
                 return new Outcome.Cancelled();
             }
-            Attempt result = post(url, body, headers);
+            Attempt result = post(url, body, headers.get());
             if (result.isSuccess()) {
                 return new Outcome.Delivered(result.status(), attempt);
             }
@@ -76,11 +87,12 @@ public class HttpDelivery {
             String reason = "attempt " + attempt + "/" + retryPolicy.maxAttempts() + " failed: " + result.describe();
             onFailedAttempt.accept(reason);
             if (!retryPolicy.retriesAfter(attempt)) {
-                return new Outcome.GaveUp("delivery to " + url + " failed after " + attempt + " attempts; last: "
+                return new Outcome.GaveUp("delivery to " + Redaction.url(url) + " failed after " + attempt
+                        + " attempts; last: "
                         + result.describe());
             }
             Duration wait = retryPolicy.backoff(attempt);
-            LOG.warnf("POST %s %s; retrying in %d ms", url, reason, wait.toMillis());
+            LOG.warnf("POST %s %s; retrying in %d ms", Redaction.url(url), Redaction.text(reason), wait.toMillis());
             if (!sleep(wait, cancelled)) {
                 return new Outcome.Cancelled();
             }

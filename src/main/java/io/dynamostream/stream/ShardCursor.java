@@ -5,13 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.jboss.logging.Logger;
 
 import io.dynamostream.delivery.HttpDelivery;
 import io.dynamostream.delivery.LambdaPayload;
 import io.dynamostream.delivery.Outcome;
+import io.dynamostream.delivery.WebhookSigner;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -158,7 +158,12 @@ final class ShardCursor {
     /** POSTs one batch with retries; true when acknowledged, false when this cursor must stop. */
     private boolean deliver(List<Record> records) {
         byte[] body = LambdaPayload.body(records, streamArn);
-        Outcome outcome = delivery.deliver(subscription.url(), body, Map.of(),
+        String messageId = WebhookSigner.batchId(subscription.id(), shardId,
+                records.get(0).dynamodb().sequenceNumber(), records.get(records.size() - 1).dynamodb().sequenceNumber());
+        // signed per attempt: webhook-timestamp is this attempt's time, so late retries stay within the receiver's
+        // tolerance (Standard Webhooks verifiers refuse timestamps more than 5 minutes off)
+        Outcome outcome = delivery.deliver(subscription.url(), body,
+                () -> WebhookSigner.headers(subscription, messageId, body, Instant.now().getEpochSecond()),
                 () -> stopped || !registry.isRunning(subscription.id()),
                 reason -> registry.deliveryFailed(subscription.id(), shardId, reason));
         switch (outcome) {
