@@ -5,7 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -16,20 +21,34 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.dynamostream.subscription.InvalidSubscriptionException;
+import io.dynamostream.subscription.Redaction;
 import io.dynamostream.subscription.SubscriptionRequest;
 
 /**
- * The static subscription file ({@code CONFIG_PATH}), the original tool's format:
+ * The static subscription file ({@code CONFIG_PATH}), the original tool's format plus optional keys:
  * <pre>
  * entries:
  *   - table_name: People
- *     url: http://localhost:9000/streams
+ *     url: https://hooks.example.com/people?token=${PEOPLE_TOKEN}
  *     starting_position: TRIM_HORIZON   # optional, LATEST by default
+ *     secret: ${PEOPLE_WEBHOOK_SECRET}  # optional, whsec_...: signs every POST (Standard Webhooks)
+ *     previous_secret: whsec_...        # optional, during a secret rotation
+ *     headers:                          # optional, sent with every POST
+ *       Authorization: Bearer ${PEOPLE_API_TOKEN}
  * </pre>
+ * Every text value may use {@code ${NAME}} or {@code ${NAME:default}}: replaced by the environment variable
+ * {@code NAME}, or by {@code default} when it is unset or empty; {@code $${} writes a literal {@code ${}. An unset
+ * variable without a default is an error naming the variable, the file and the line (an empty one is kept as
+ * empty, and the field's own rules then apply). Expansion happens once, at startup; values are never logged.
+ * <p>
  * Strict on purpose: an unreadable file, a syntax error, an unknown key or an invalid entry is an
  * {@link InvalidFileException} naming the file and the line; the service does not start half-configured.
  */
 public final class SubscriptionFile {
+
+    private static final List<String> TEXT_KEYS = List.of("table_name", "url", "starting_position", "secret",
+            "previous_secret");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -38,8 +57,17 @@ public final class SubscriptionFile {
     private SubscriptionFile() {
     }
 
-    /** Reads and validates every entry of the file. An empty file, or {@code entries:} with no item, has none. */
+    /** Reads and validates every entry of the file, expanding {@code ${VAR}} from the process environment. */
     public static List<SubscriptionRequest.Valid> read(Path file) {
+        return read(file, System::getenv);
+    }
+
+    /**
+     * Reads and validates every entry of the file. An empty file, or {@code entries:} with no item, has none.
+     *
+     * @param env looks up an environment variable; null when it is unset
+     */
+    public static List<SubscriptionRequest.Valid> read(Path file, Function<String, String> env) {
         if (!Files.isRegularFile(file)) {
             throw new InvalidFileException(file, 0, Files.exists(file) ? "is not a regular file" : "does not exist");
         }
@@ -64,7 +92,7 @@ public final class SubscriptionFile {
                 if (token != JsonToken.START_ARRAY) {
                     throw invalid(file, parser, "'entries' must be a list of {table_name, url}");
                 }
-                readEntries(file, parser, entries);
+                readEntries(file, parser, entries, env);
             }
         } catch (NoSuchFileException e) {
             throw new InvalidFileException(file, 0, "does not exist");
@@ -76,8 +104,8 @@ public final class SubscriptionFile {
         return entries;
     }
 
-    private static void readEntries(Path file, JsonParser parser, List<SubscriptionRequest.Valid> entries)
-            throws IOException {
+    private static void readEntries(Path file, JsonParser parser, List<SubscriptionRequest.Valid> entries,
+            Function<String, String> env) throws IOException {
         JsonToken token;
         while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
             int line = line(parser.currentTokenLocation());
@@ -85,7 +113,7 @@ public final class SubscriptionFile {
                 throw new InvalidFileException(file, line, "entry " + (entries.size() + 1)
                         + " must be a mapping with table_name and url");
             }
-            SubscriptionRequest request = readEntry(file, parser, entries.size() + 1);
+            SubscriptionRequest request = readEntry(file, parser, entries.size() + 1, env);
             try {
                 entries.add(request.validate());
             } catch (InvalidSubscriptionException e) {
@@ -96,29 +124,97 @@ public final class SubscriptionFile {
     }
 
     /** Reads one entry mapping, so an unknown key is reported on its own line (Jackson would point past it). */
-    private static SubscriptionRequest readEntry(Path file, JsonParser parser, int number) throws IOException {
-        String table = null;
-        String url = null;
-        String position = null;
+    private static SubscriptionRequest readEntry(Path file, JsonParser parser, int number,
+            Function<String, String> env) throws IOException {
+        Map<String, String> values = new HashMap<>();
+        Map<String, String> headers = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
             int line = line(parser.currentTokenLocation());
-            if (!key.equals("table_name") && !key.equals("url") && !key.equals("starting_position")) {
-                throw new InvalidFileException(file, line, "entry " + number + ": unknown key '" + key
-                        + "' (allowed: table_name, url, starting_position)");
+            if (!TEXT_KEYS.contains(key) && !key.equals("headers")) {
+                throw new InvalidFileException(file, line, "entry " + number + ": unknown key '" + Redaction.text(key)
+                        + "' (allowed: " + String.join(", ", TEXT_KEYS) + ", headers)");
             }
             JsonToken value = parser.nextToken();
+            if (key.equals("headers")) {
+                headers = readHeaders(file, parser, number, env);
+                continue;
+            }
             if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
                 throw new InvalidFileException(file, line, "entry " + number + ": '" + key + "' must be a text value");
             }
-            String text = value == JsonToken.VALUE_NULL ? null : parser.getText();
-            switch (key) {
-                case "table_name" -> table = text;
-                case "url" -> url = text;
-                default -> position = text;
+            String text = value == JsonToken.VALUE_NULL ? null
+                    : expand(parser.getText(), env, file, line(parser.currentTokenLocation()), number, key);
+            values.put(key, text);
+        }
+        return new SubscriptionRequest(values.get("table_name"), values.get("url"), values.get("starting_position"),
+                values.get("secret"), values.get("previous_secret"), headers);
+    }
+
+    /** {@code headers:} is a mapping of header name to text value; values are expanded, names are not. */
+    private static Map<String, String> readHeaders(Path file, JsonParser parser, int number,
+            Function<String, String> env) throws IOException {
+        if (parser.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            throw invalid(file, parser, "entry " + number + ": 'headers' must be a mapping of header name to value");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            int line = line(parser.currentTokenLocation());
+            if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                throw new InvalidFileException(file, line, "entry " + number + ": header '" + Redaction.text(name)
+                        + "' must be a text value");
+            }
+            headers.put(name, value == JsonToken.VALUE_NULL ? null
+                    : expand(parser.getText(), env, file, line, number, "headers." + name));
+        }
+        return headers;
+    }
+
+    /** Replaces {@code ${NAME}} and {@code ${NAME:default}}; {@code $${} is a literal {@code ${}. */
+    static String expand(String text, Function<String, String> env, Path file, int line, int entry, String key) {
+        if (text.indexOf('$') < 0) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '$' && text.startsWith("$${", i)) {
+                out.append("${");
+                i += 3;
+            } else if (c == '$' && text.startsWith("${", i)) {
+                int close = text.indexOf('}', i + 2);
+                if (close < 0) {
+                    throw new InvalidFileException(file, line, "entry " + entry + ": '" + key
+                            + "' has '${' without a closing '}' (write $${ for a literal ${)");
+                }
+                String expression = text.substring(i + 2, close);
+                int colon = expression.indexOf(':');
+                String name = colon < 0 ? expression : expression.substring(0, colon);
+                if (!ENV_NAME.matcher(name).matches()) {
+                    throw new InvalidFileException(file, line, "entry " + entry + ": '" + key + "' has '${"
+                            + Redaction.text(name) + "}', which is not an environment variable name");
+                }
+                String value = env.apply(name);
+                if (colon >= 0 && (value == null || value.isEmpty())) {
+                    value = expression.substring(colon + 1);
+                } else if (value == null) {
+                    throw new InvalidFileException(file, line, "entry " + entry + ": environment variable " + name
+                            + " (used in '" + key + "') is not set; set it or write ${" + name + ":default}");
+                }
+                out.append(value);
+                i = close + 1;
+            } else {
+                out.append(c);
+                i++;
             }
         }
-        return new SubscriptionRequest(table, url, position);
+        return out.toString();
     }
 
     private static InvalidFileException invalid(Path file, JsonParser parser, String message) {

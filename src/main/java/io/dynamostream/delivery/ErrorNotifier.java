@@ -1,12 +1,13 @@
 package io.dynamostream.delivery;
 
-import java.util.Map;
+import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.dynamostream.subscription.Redaction;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionChanged;
 
@@ -32,12 +33,14 @@ public class ErrorNotifier {
         Subscription s = change.subscription();
         byte[] body = LambdaPayload.errorNotification(s.tableName(), s.error());
         Thread.ofVirtual().name("notify-" + s.id()).start(() -> {
-            HttpDelivery.Attempt attempt = http.post(s.url(), body, Map.of());
+            // custom headers and signature too: a receiver that checks them must not drop the notification
+            HttpDelivery.Attempt attempt = http.post(s.url(), body, WebhookSigner.headers(s,
+                    WebhookSigner.notificationId(s.id(), s.error()), body, Instant.now().getEpochSecond()));
             if (attempt.isSuccess()) {
-                LOG.infof("Error notification for subscription %s sent to %s", s.id(), s.url());
+                LOG.infof("Error notification for subscription %s sent to %s", s.id(), Redaction.url(s.url()));
             } else {
-                LOG.warnf("Error notification for subscription %s to %s failed: %s", s.id(), s.url(),
-                        attempt.describe());
+                LOG.warnf("Error notification for subscription %s to %s failed: %s", s.id(), Redaction.url(s.url()),
+                        Redaction.text(attempt.describe()));
             }
         });
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +19,8 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.dynamostream.config.DynamoStreamConfig;
+import io.dynamostream.metrics.StreamMetrics.AttemptOutcome;
+import io.dynamostream.subscription.Redaction;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -78,11 +81,30 @@ public class HttpDelivery {
      */
     public Outcome deliver(URI url, byte[] body, Map<String, String> headers, BooleanSupplier cancelled,
             Consumer<String> onFailedAttempt) {
+        return deliver(url, body, () -> headers, cancelled, onFailedAttempt);
+    }
+
+    /**
+     * Like {@link #deliver(URI, byte[], Map, BooleanSupplier, Consumer)}, with headers computed afresh for each
+     * attempt (a signature over this attempt's {@code webhook-timestamp}).
+     */
+    public Outcome deliver(URI url, byte[] body, Supplier<Map<String, String>> headers, BooleanSupplier cancelled,
+            Consumer<String> onFailedAttempt) {
+        return deliver(url, body, headers, cancelled, onFailedAttempt, attempt -> { });
+    }
+
+    /**
+     * Like {@link #deliver(URI, byte[], Supplier, BooleanSupplier, Consumer)}, telling {@code onAttempt} about every
+     * attempt, successful or not (for metrics).
+     */
+    public Outcome deliver(URI url, byte[] body, Supplier<Map<String, String>> headers, BooleanSupplier cancelled,
+            Consumer<String> onFailedAttempt, Consumer<Attempt> onAttempt) {
         for (int attempt = 1;; attempt++) {
             if (cancelled.getAsBoolean()) {
                 return new Outcome.Cancelled();
             }
-            Attempt result = post(url, body, headers);
+            Attempt result = post(url, body, headers.get());
+            onAttempt.accept(result);
             if (result.isSuccess()) {
                 return new Outcome.Delivered(result.status(), attempt);
             }
@@ -92,12 +114,12 @@ public class HttpDelivery {
             String reason = "attempt " + attempt + "/" + retryPolicy.maxAttempts() + " failed: " + result.describe();
             onFailedAttempt.accept(reason);
             if (!retryPolicy.retriesAfter(attempt)) {
-                return new Outcome.GaveUp("delivery to " + url + " failed after " + attempt + " attempts; last: "
+                return new Outcome.GaveUp("delivery to " + Redaction.url(url) + " failed after " + attempt
+                        + " attempts; last: "
                         + result.describe());
             }
             Duration wait = retryPolicy.backoff(attempt);
-            LOG.warnf("POST %s %s; retrying in %d ms", DestinationGuard.printable(url.toString()),
-                    DestinationGuard.printable(reason), wait.toMillis());
+            LOG.warnf("POST %s %s; retrying in %d ms", Redaction.url(url), Redaction.text(reason), wait.toMillis());
             if (!sleep(wait, cancelled)) {
                 return new Outcome.Cancelled();
             }
@@ -106,13 +128,15 @@ public class HttpDelivery {
 
     /** One POST, no retry. A destination the guard refuses gives a failed attempt without any connection. */
     public Attempt post(URI url, byte[] body, Map<String, String> headers) {
+        long started = System.nanoTime();
         DestinationGuard.Target target;
         try {
             target = guard.check(url);
         } catch (DestinationRefusedException e) {
-            return new Attempt(0, e.getMessage());
+            return Attempt.failed(e.getMessage(), AttemptOutcome.REFUSED, started);
         } catch (UnknownHostException e) {
-            return new Attempt(0, "cannot resolve host " + DestinationGuard.printable(url.getHost()));
+            return Attempt.failed("cannot resolve host " + DestinationGuard.printable(url.getHost()),
+                    AttemptOutcome.ERROR, started);
         }
         RequestOptions options = requestOptions(url, target, timeout);
         headers.forEach(options::putHeader);
@@ -121,7 +145,8 @@ public class HttpDelivery {
         CompletableFuture<Attempt> future = new CompletableFuture<>();
         vertx.getOrCreateContext().runOnContext(v -> client.request(options)
                 .compose(req -> req.send(Buffer.buffer(body)))
-                .compose(resp -> resp.body().map(b -> new Attempt(resp.statusCode(), errorText(resp.statusCode(), b))))
+                .compose(resp -> resp.body().map(b -> new Attempt(resp.statusCode(), errorText(resp.statusCode(), b),
+                        AttemptOutcome.of(resp.statusCode(), false, false), Duration.ofNanos(System.nanoTime() - started))))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         future.complete(ar.result());
@@ -133,13 +158,19 @@ public class HttpDelivery {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            return new Attempt(0, "timed out after " + timeout.toMillis() + " ms");
+            return Attempt.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            return new Attempt(0, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+            if (cause instanceof java.util.concurrent.TimeoutException
+                    || String.valueOf(cause.getMessage()).startsWith("The timeout period of")) {
+                // Vert.x's own idle timeout on the same request: the same thing as ours, said the same way
+                return Attempt.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
+            }
+            return Attempt.failed(cause.getClass().getSimpleName() + ": " + cause.getMessage(), AttemptOutcome.ERROR,
+                    started);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Attempt(0, "interrupted");
+            return Attempt.failed("interrupted", AttemptOutcome.ERROR, started);
         }
     }
 
@@ -189,7 +220,11 @@ public class HttpDelivery {
     }
 
     /** The result of one POST: an HTTP status (0 when there was no response) and an error text. */
-    public record Attempt(int status, String error) {
+    public record Attempt(int status, String error, AttemptOutcome outcome, Duration took) {
+
+        static Attempt failed(String error, AttemptOutcome outcome, long startedNanos) {
+            return new Attempt(0, error, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
+        }
 
         boolean isSuccess() {
             return status >= 200 && status < 300;

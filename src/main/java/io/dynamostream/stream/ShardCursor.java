@@ -5,13 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.jboss.logging.Logger;
 
 import io.dynamostream.delivery.HttpDelivery;
 import io.dynamostream.delivery.LambdaPayload;
 import io.dynamostream.delivery.Outcome;
+import io.dynamostream.metrics.StreamMetrics;
+import io.dynamostream.delivery.WebhookSigner;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -47,6 +48,7 @@ final class ShardCursor {
     private final SubscriptionRegistry registry;
     private final Listener listener;
     private final int batchSize;
+    private final StreamMetrics metrics;
 
     private long epoch;
     private long next;
@@ -56,7 +58,9 @@ final class ShardCursor {
     private Thread thread;
 
     ShardCursor(Subscription subscription, String streamArn, ShardLineage.Shard shard, ShardReader reader,
-            HttpDelivery delivery, SubscriptionRegistry registry, Listener listener, int batchSize) {
+            HttpDelivery delivery, SubscriptionRegistry registry, Listener listener, int batchSize,
+            StreamMetrics metrics) {
+        this.metrics = metrics;
         this.subscription = subscription;
         this.streamArn = streamArn;
         this.shardId = shard.shardId();
@@ -122,6 +126,7 @@ final class ShardCursor {
                 }
                 if (batch.endOfShard()) {
                     registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.FINISHED);
+                    metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
                     listener.cursorFinished(this);
                     return;
                 }
@@ -158,14 +163,24 @@ final class ShardCursor {
     /** POSTs one batch with retries; true when acknowledged, false when this cursor must stop. */
     private boolean deliver(List<Record> records) {
         byte[] body = LambdaPayload.body(records, streamArn);
-        Outcome outcome = delivery.deliver(subscription.url(), body, Map.of(),
+        String messageId = WebhookSigner.batchId(subscription.id(), shardId,
+                records.get(0).dynamodb().sequenceNumber(), records.get(records.size() - 1).dynamodb().sequenceNumber());
+        // signed per attempt: webhook-timestamp is this attempt's time, so late retries stay within the receiver's
+        // tolerance (Standard Webhooks verifiers refuse timestamps more than 5 minutes off)
+        Outcome outcome = delivery.deliver(subscription.url(), body,
+                () -> WebhookSigner.headers(subscription, messageId, body, Instant.now().getEpochSecond()),
                 () -> stopped || !registry.isRunning(subscription.id()),
-                reason -> registry.deliveryFailed(subscription.id(), shardId, reason));
+                reason -> registry.deliveryFailed(subscription.id(), shardId, reason),
+                attempt -> metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(),
+                        attempt.took()));
         switch (outcome) {
             case Outcome.Delivered d -> {
-                String last = records.get(records.size() - 1).dynamodb().sequenceNumber();
+                Record lastRecord = records.get(records.size() - 1);
+                String last = lastRecord.dynamodb().sequenceNumber();
                 skipThrough = SequenceNumbers.parse(last);
                 registry.delivered(subscription.id(), shardId, last, records.size());
+                metrics.delivered(subscription.id(), subscription.tableName(), shardId, records.size(),
+                        lastRecord.dynamodb().approximateCreationDateTime());
                 return true;
             }
             case Outcome.GaveUp g -> {

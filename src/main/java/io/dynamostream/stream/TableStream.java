@@ -252,7 +252,7 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                     readers.put(shard.shardId(), reader);
                 }
                 ShardCursor cursor = new ShardCursor(m.subscription, streamArn, shard, reader, delivery, registry,
-                        this, config.delivery().batchSize());
+                        this, config.delivery().batchSize(), metrics);
                 reader.attach(cursor, fromStart);
                 m.cursors.put(shard.shardId(), cursor);
                 cursor.start();

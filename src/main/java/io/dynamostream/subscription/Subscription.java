@@ -3,6 +3,7 @@ package io.dynamostream.subscription;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Immutable snapshot of one subscription, as handed out by {@link SubscriptionRegistry}.
@@ -10,6 +11,8 @@ import java.util.List;
  * @param id ULID
  * @param error the reason of an ERROR status, otherwise null
  * @param shards per-shard progress, in shard discovery order
+ * @param headers custom headers sent with every POST (values are secrets: never shown or logged)
+ * @param secrets signing secrets, current first; empty when deliveries are not signed
  */
 public record Subscription(
         String id,
@@ -20,7 +23,21 @@ public record Subscription(
         Instant createdAt,
         SubscriptionStatus status,
         String error,
-        List<ShardProgress> shards) {
+        List<ShardProgress> shards,
+        Map<String, String> headers,
+        List<WebhookSecret> secrets) {
+
+    /** Whether each POST carries a {@code webhook-signature}. */
+    public boolean signed() {
+        return !secrets.isEmpty();
+    }
+
+    /** Masks the URL's secrets and the header values. */
+    @Override
+    public String toString() {
+        return "Subscription[id=" + id + ", table_name=" + tableName + ", url=" + Redaction.url(url) + ", status="
+                + status + ", signed=" + signed() + ", headers=" + headers.keySet() + "]";
+    }
 
     /** Where a subscription came from. */
     public enum Source {

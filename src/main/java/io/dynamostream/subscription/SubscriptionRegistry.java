@@ -18,6 +18,10 @@ import org.jboss.logging.Logger;
 
 import com.github.f4b6a3.ulid.UlidCreator;
 
+import io.dynamostream.delivery.DestinationGuard;
+
+import io.dynamostream.config.DynamoStreamConfig;
+
 /**
  * The single owner of subscription state. Resources and the stream side only go through it and get immutable
  * {@link Subscription} snapshots back. Thread-safe: each subscription's mutable state is guarded by its own monitor;
@@ -29,26 +33,32 @@ public class SubscriptionRegistry {
     private static final Logger LOG = Logger.getLogger(SubscriptionRegistry.class);
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Makes the size check and the insertion of {@link #admit} one step, so the cap holds under concurrency. */
+    private final Object admission = new Object();
     private final Event<SubscriptionChanged> changes;
     private final Clock clock;
+    private final DestinationGuard destinationGuard;
+    private final int maxSubscriptions;
 
     @Inject
-    public SubscriptionRegistry(Event<SubscriptionChanged> changes) {
-        this(changes, Clock.systemUTC());
+    public SubscriptionRegistry(Event<SubscriptionChanged> changes, DynamoStreamConfig config,
+            DestinationGuard destinationGuard) {
+        this(changes, Clock.systemUTC(), config.limits().maxSubscriptions(), destinationGuard);
     }
 
-    SubscriptionRegistry(Event<SubscriptionChanged> changes, Clock clock) {
+    SubscriptionRegistry(Event<SubscriptionChanged> changes, Clock clock, int maxSubscriptions,
+            DestinationGuard destinationGuard) {
         this.changes = changes;
         this.clock = clock;
+        this.maxSubscriptions = maxSubscriptions;
+        this.destinationGuard = destinationGuard;
     }
-
-    @Inject
-    io.dynamostream.delivery.DestinationGuard destinationGuard;
 
     /**
      * Registers a validated request; the stream side attaches it before this returns.
      *
      * @throws InvalidSubscriptionException when the destination guard refuses the URL
+     * @throws TooManySubscriptionsException when {@code dynamo-stream.limits.max-subscriptions} are registered
      */
     public Subscription register(SubscriptionRequest.Valid request, Subscription.Source source) {
         destinationGuard.refusalAtRegistration(request.url()).ifPresent(reason -> {
@@ -56,11 +66,22 @@ public class SubscriptionRegistry {
         });
         String id = UlidCreator.getMonotonicUlid().toString();
         Entry entry = new Entry(id, request, source, clock.instant());
-        entries.put(id, entry);
-        LOG.infof("Subscription %s registered: table %s -> %s (%s, from %s)", id, request.tableName(),
-                request.url(), request.startingPosition(), source);
+        admit(id, entry);
+        LOG.infof("Subscription %s registered: table %s -> %s (%s, from %s%s%s)", id, request.tableName(),
+                Redaction.url(request.url()), request.startingPosition(), source,
+                request.secrets().isEmpty() ? "" : ", signed",
+                request.headers().isEmpty() ? "" : ", headers " + request.headers().keySet());
         changes.fire(new SubscriptionChanged(SubscriptionChanged.Kind.ADDED, entry.snapshot()));
         return find(id).orElseThrow();
+    }
+
+    private void admit(String id, Entry entry) {
+        synchronized (admission) {
+            if (entries.size() >= maxSubscriptions) {
+                throw new TooManySubscriptionsException(maxSubscriptions);
+            }
+            entries.put(id, entry);
+        }
     }
 
     /** Removes a subscription; its deliveries stop. Empty when there is no such id. */
@@ -106,7 +127,8 @@ public class SubscriptionRegistry {
             return Optional.empty();
         }
         Subscription snapshot = entry.snapshot();
-        LOG.errorf("Subscription %s (table %s) stopped with ERROR: %s", id, snapshot.tableName(), message);
+        LOG.errorf("Subscription %s (table %s) stopped with ERROR: %s", id, snapshot.tableName(),
+                Redaction.text(message));
         changes.fire(new SubscriptionChanged(SubscriptionChanged.Kind.FAILED, snapshot));
         return Optional.of(snapshot);
     }
@@ -203,7 +225,7 @@ public class SubscriptionRegistry {
                         p.deliveredRecords, p.lastError));
             }
             return new Subscription(id, request.tableName(), request.url(), request.startingPosition(), source,
-                    createdAt, status, error, List.copyOf(progress));
+                    createdAt, status, error, List.copyOf(progress), request.headers(), request.secrets());
         }
     }
 }

@@ -5,8 +5,13 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -16,6 +21,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 /**
  * What a user asks for, from {@code POST /}, {@code POST /subscriptions} or one YAML entry. Field names follow the
  * original tool (snake_case). {@link #validate()} applies the same rules to both sources.
+ *
+ * @param secret optional Standard Webhooks signing secret {@code whsec_<base64>}; when set, every POST is signed
+ * @param previousSecret optional second secret during a rotation (requires {@code secret}); each POST then carries
+ *        two signatures, so a receiver holding either secret accepts it
+ * @param headers optional extra HTTP headers sent with every POST to the URL (e.g. {@code Authorization})
  */
 @RegisterForReflection
 @Schema(name = "SubscriptionRequest", description = "A subscription to register: the table whose stream is read "
@@ -31,11 +41,26 @@ public record SubscriptionRequest(
         @Schema(enumeration = {"LATEST", "TRIM_HORIZON"}, defaultValue = "LATEST",
                 description = "LATEST: only records written after registration; TRIM_HORIZON: every record "
                         + "still retained (24 h)")
-        @JsonProperty("starting_position") String startingPosition) {
+        @JsonProperty("starting_position") String startingPosition,
+        @JsonProperty("secret") String secret,
+        @JsonProperty("previous_secret") String previousSecret,
+        @JsonProperty("headers") Map<String, String> headers) {
+
+    /** A request with only the original tool's fields. */
+    public static SubscriptionRequest of(String tableName, String url, String startingPosition) {
+        return new SubscriptionRequest(tableName, url, startingPosition, null, null, null);
+    }
 
     /** DynamoDB's rule for table names. */
     private static final Pattern TABLE_NAME = Pattern.compile("[a-zA-Z0-9_.-]{3,255}");
     static final int MAX_URL_LENGTH = 2048;
+    static final int MAX_HEADERS = 20;
+    static final int MAX_HEADER_VALUE_LENGTH = 4096;
+    /** RFC 9110 token: the characters a header name may have. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+    /** Headers dynamo-stream sets itself, or that would break the HTTP framing (lower case). */
+    static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "transfer-encoding",
+            "connection", "upgrade", "te", "trailer", "keep-alive", "expect");
 
     /**
      * Checks every field and returns the request in its normalised form.
@@ -83,13 +108,122 @@ public record SubscriptionRequest(
                 errors.add(new FieldError("starting_position", List.of("must be LATEST or TRIM_HORIZON")));
             }
         }
+        List<WebhookSecret> secrets = secrets(errors);
+        Map<String, String> validHeaders = headers(errors);
         if (!errors.isEmpty()) {
             throw new InvalidSubscriptionException(errors);
         }
-        return new Valid(tableName, uri, position);
+        return new Valid(tableName, uri, position, validHeaders, secrets);
     }
 
-    /** A request that passed {@link #validate()}. */
-    public record Valid(String tableName, URI url, StartingPosition startingPosition) {
+    /** Current secret first, then the previous one; empty when deliveries are not signed. */
+    private List<WebhookSecret> secrets(List<FieldError> errors) {
+        List<WebhookSecret> secrets = new ArrayList<>(2);
+        if (secret != null) {
+            WebhookSecret.Result current = WebhookSecret.parse(secret);
+            current.secret().ifPresentOrElse(secrets::add,
+                    () -> errors.add(new FieldError("secret", List.of(current.problem()))));
+        }
+        if (previousSecret != null) {
+            WebhookSecret.Result previous = WebhookSecret.parse(previousSecret);
+            if (secret == null) {
+                errors.add(new FieldError("previous_secret", List.of("requires 'secret' (the new secret)")));
+            } else if (previous.secret().isEmpty()) {
+                errors.add(new FieldError("previous_secret", List.of(previous.problem())));
+            } else if (!secrets.contains(previous.secret().get())) {
+                secrets.add(previous.secret().get());
+            }
+        }
+        return List.copyOf(secrets);
+    }
+
+    /** The custom headers in their given order; errors name {@code headers} or {@code headers.<name>}. */
+    private Map<String, String> headers(List<FieldError> errors) {
+        if (headers == null || headers.isEmpty()) {
+            return Map.of();
+        }
+        if (headers.size() > MAX_HEADERS) {
+            errors.add(new FieldError("headers", List.of("at most " + MAX_HEADERS + " headers")));
+            return Map.of();
+        }
+        Map<String, String> valid = new LinkedHashMap<>();
+        Map<String, String> seen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            String name = h.getKey();
+            String value = h.getValue();
+            if (name == null || !HEADER_NAME.matcher(name).matches()) {
+                errors.add(new FieldError("headers", List.of("'" + shown(name) + "' is not a valid header name "
+                        + "(1 to 256 letters, digits or !#$%&'*+-.^_`|~)")));
+                continue;
+            }
+            String field = "headers." + name;
+            String lower = name.toLowerCase(Locale.ROOT);
+            List<String> problems = new ArrayList<>();
+            if (RESERVED_HEADERS.contains(lower) || lower.startsWith("webhook-")) {
+                problems.add("cannot be set: dynamo-stream sets Content-Type, Content-Length, Host and the webhook-* "
+                        + "headers itself, and connection headers would break the request");
+            }
+            if (seen.put(name, name) != null) {
+                problems.add("is given more than once (header names are case-insensitive)");
+            }
+            if (value == null) {
+                problems.add("must be a string");
+            } else if (value.length() > MAX_HEADER_VALUE_LENGTH) {
+                problems.add("must be at most " + MAX_HEADER_VALUE_LENGTH + " characters");
+            } else if (!value.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                problems.add("must be printable ASCII: no CR, LF or other control characters");
+            }
+            if (problems.isEmpty()) {
+                valid.put(name, value);
+            } else {
+                errors.add(new FieldError(field, problems));
+            }
+        }
+        return Collections.unmodifiableMap(valid);
+    }
+
+    private static String shown(String name) {
+        if (name == null) {
+            return "null";
+        }
+        String text = Redaction.text(name);
+        return text.length() > 64 ? text.substring(0, 64) + "..." : text;
+    }
+
+    /** Masks the secrets and header values, so a logged request leaks nothing. */
+    @Override
+    public String toString() {
+        return "SubscriptionRequest[table_name=" + Redaction.text(tableName) + ", url="
+                + Redaction.url(safeUri(url)) + ", starting_position=" + Redaction.text(startingPosition)
+                + ", signed=" + (secret != null) + ", headers=" + (headers == null ? "{}" : headers.keySet()) + "]";
+    }
+
+    private static URI safeUri(String url) {
+        try {
+            return url == null ? null : new URI(url);
+        } catch (URISyntaxException e) {
+            return URI.create("invalid:" + Redaction.MASK);
+        }
+    }
+
+    /**
+     * A request that passed {@link #validate()}.
+     *
+     * @param headers custom headers, in the given order, unmodifiable
+     * @param secrets signing secrets, current first; empty when deliveries are not signed
+     */
+    public record Valid(String tableName, URI url, StartingPosition startingPosition, Map<String, String> headers,
+            List<WebhookSecret> secrets) {
+
+        /** A valid request without headers or secrets. */
+        public Valid(String tableName, URI url, StartingPosition startingPosition) {
+            this(tableName, url, startingPosition, Map.of(), List.of());
+        }
+
+        @Override
+        public String toString() {
+            return "Valid[table_name=" + tableName + ", url=" + Redaction.url(url) + ", starting_position="
+                    + startingPosition + ", signed=" + !secrets.isEmpty() + ", headers=" + headers.keySet() + "]";
+        }
     }
 }

@@ -59,6 +59,28 @@ class ConfigFileStartupIT {
     }
 
     @Test
+    void givenConfigFileUsingAnUnsetVariable_whenServiceStarts_thenItExitsNamingTheVariableFileAndLine()
+            throws Exception {
+        Path file = dir.resolve("config.yml");
+        Files.writeString(file, """
+                entries:
+                  - table_name: People
+                    url: http://localhost:9000/streams?token=${DYNAMO_STREAM_IT_UNSET_TOKEN}
+                """);
+        Process service = start(Map.of("CONFIG_PATH", file.toString(), "PORT", Integer.toString(freePort()),
+                "DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9"));
+        try {
+            assertTrue(service.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");
+            String output = new String(service.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertNotEquals(0, service.exitValue());
+            assertThat(output, containsString("Subscription file " + file.toAbsolutePath() + ", line 3"));
+            assertThat(output, containsString("environment variable DYNAMO_STREAM_IT_UNSET_TOKEN"));
+        } finally {
+            service.destroyForcibly();
+        }
+    }
+
+    @Test
     void givenValidConfigFile_whenServiceStarts_thenEntriesAreRunningAndListed() throws Exception {
         try (LocalDynamoDbServer db = LocalDynamoDbServer.start()) {
             Dynamo dynamo = new Dynamo(db.endpoint());
