@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionChanged;
@@ -76,6 +77,7 @@ public class StreamMetrics {
     private final Clock clock;
     private final Map<String, AtomicLong> iteratorAges = new ConcurrentHashMap<>();
 
+    @Inject
     public StreamMetrics(MeterRegistry meters, SubscriptionRegistry registry) {
         this(meters, registry, Clock.systemUTC());
     }
