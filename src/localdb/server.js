@@ -203,10 +203,15 @@ function newShardId () {
   return 'shardId-' + shardCounter.toString().padStart(20, '0') + '-' + crypto.randomBytes(4).toString('hex')
 }
 
-function newShard (stream, parentId) {
+// Each shard owns a range [lo, hi) of the 32-bit key-hash space, as DynamoDB partitions own key ranges: a rollover
+// child keeps its parent's range and a split halves it, so a key's records always stay in one shard lineage and
+// per-key order survives rollovers and splits.
+function newShard (stream, parentId, lo = 0, hi = 2 ** 32) {
   const shard = {
     id: newShardId(),
     parentId: parentId || null,
+    lo,
+    hi,
     startSeq: nextSeq,
     endSeq: null,
     seqs: [], // BigInt sequence numbers, ascending
@@ -268,7 +273,8 @@ function hashKey (keyJson) {
 
 function appendRecord (stream, eventName, keys, newImage, oldImage) {
   const keyJson = canonical(keys)
-  const shard = stream.open[hashKey(keyJson) % stream.open.length]
+  const h = hashKey(keyJson)
+  const shard = stream.open.find((o) => h >= o.lo && h < o.hi)
   const seq = nextSeq
   nextSeq += 1n
   const vt = stream.viewType
@@ -819,7 +825,13 @@ function splitShard (s, parent, children) {
   closeShard(parent)
   const i = s.open.indexOf(parent)
   const kids = []
-  for (let k = 0; k < children; k++) kids.push(newShard(s, parent.id))
+  const width = (parent.hi - parent.lo) / children
+  if (width < 1) throw validation('shard ' + parent.id + ' cannot be split further')
+  for (let k = 0; k < children; k++) {
+    const lo = parent.lo + Math.floor(k * width)
+    const hi = k === children - 1 ? parent.hi : parent.lo + Math.floor((k + 1) * width)
+    kids.push(newShard(s, parent.id, lo, hi))
+  }
   s.open.splice(i, 1, ...kids)
   return kids.map((k) => k.id)
 }
@@ -866,7 +878,9 @@ async function hook (method, path, query, body) {
         } else {
           if (!Number.isInteger(body.shards) || body.shards < 1 || body.shards > 10000) throw validation('shards must be 1..10000')
           while (s.open.length < body.shards) {
-            const kids = splitShard(s, s.open[0], 2) // oldest open shard first
+            // the widest open shard first (the oldest among equals), so ranges stay balanced
+            const widest = s.open.reduce((a, b) => (b.hi - b.lo > a.hi - a.lo ? b : a))
+            const kids = splitShard(s, widest, 2)
             ids.push(...kids)
           }
         }
