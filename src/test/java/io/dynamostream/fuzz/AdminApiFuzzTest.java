@@ -1,0 +1,634 @@
+package io.dynamostream.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.engine.SourceOfRandomness;
+
+import io.dynamostream.delivery.DestinationResolver;
+import io.dynamostream.e2e.LocalDynamoDbTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusMock;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Issue 4, property 1: random admin API requests against the running app. jqwik generates the samples (fixed seed);
+ * a plain {@code @Test} sends them, since a jqwik property cannot be a {@code @QuarkusTest} method. For every
+ * request: no 5xx; every 4xx (but HEAD) has a JSON body with a non-empty {@code message}; a 201 only for a body
+ * that is valid by the documented rules, and always one for a valid body to an accepted destination.
+ *
+ * <p>Destinations are 127.0.0.1 / localhost on closed ports, the metadata address (refused) or names the fake
+ * resolver does not know; tables do not exist, so a registered subscription ends in ERROR without any delivery.
+ */
+@QuarkusTest
+@QuarkusTestResource(LocalDynamoDbTestResource.class)
+class AdminApiFuzzTest {
+
+    static final long SEED = 20260403L;
+    static final int BODIES = 3000;
+    static final int ID_REQUESTS = 1000;
+    static final int MAX_BODY = 64 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final Pattern TABLE = Pattern.compile("[a-zA-Z0-9_.-]{3,255}");
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
+    private static final List<String> RESERVED = List.of("content-type", "content-length", "host",
+            "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive", "expect");
+
+    @TestHTTPResource("/")
+    URI base;
+
+    /** Every name the app asked DNS for; answers only localhost, so nothing is ever reached. */
+    final List<String> asked = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void dns() {
+        DestinationResolver fake = host -> {
+            asked.add(host);
+            if (host.equals("localhost")) {
+                return List.of(InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}));
+            }
+            throw new UnknownHostException(host);
+        };
+        QuarkusMock.installMockForType(fake, DestinationResolver.class);
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, Integer> stats = new TreeMap<>();
+    private final List<String> failures = new ArrayList<>();
+
+    // ------------------------------------------------------------------ generators (jqwik, fixed seed)
+
+    /**
+     * Draws one value of a jqwik arbitrary outside a property: {@code sample()} uses jqwik's thread-local source of
+     * randomness, seeded at the start of the test ({@link SourceOfRandomness#create(String)}).
+     */
+    private static <T> T draw(Arbitrary<T> arbitrary, Random r) {
+        return arbitrary.sample();
+    }
+
+    private static final Arbitrary<String> ANY_STRING = Arbitraries.strings().all().ofMaxLength(60);
+    private static final Arbitrary<String> VALID_TABLE = Arbitraries.strings().withChars(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-").ofMinLength(3).ofMaxLength(255)
+            .map(s -> "Fz" + s.substring(2));
+    private static final Arbitrary<String> TOKEN = Arbitraries.strings().withChars(
+            "!#$%&'*+.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-").ofMinLength(1)
+            .ofMaxLength(40);
+    private static final Arbitrary<String> PRINTABLE = Arbitraries.strings().withCharRange(' ', '~')
+            .ofMaxLength(80);
+
+    /** URLs with a known guard verdict: true = accepted at registration. */
+    private static final Map<String, Boolean> URLS = Map.ofEntries(
+            Map.entry("http://127.0.0.1:9/hook", true), Map.entry("http://localhost:9/a?b=c", true),
+            Map.entry("https://127.0.0.1:1/", true), Map.entry("http://[::1]:9/x", true),
+            Map.entry("http://unknown-host.fuzz.invalid:9/", true), Map.entry("HTTP://127.0.0.1:9", true),
+            Map.entry("http://10.255.255.1:9/", true),
+            Map.entry("http://169.254.169.254/latest/meta-data", false), Map.entry("http://[fd00:ec2::254]/", false),
+            Map.entry("http://0.0.0.0:9/", false), Map.entry("http://[fe80::1]/", false),
+            Map.entry("http://224.0.0.1/", false), Map.entry("http://255.255.255.255/", false),
+            Map.entry("http://user:pw@127.0.0.1:9/", false), Map.entry("http://[::ffff:169.254.169.254]/", false),
+            Map.entry("http://[::]/", false), Map.entry("http://100.100.100.200/", false));
+    private static final List<String> URL_LIST = new ArrayList<>(new TreeSet<>(URLS.keySet()));
+
+    private static String validSecret(Random r) {
+        byte[] key = new byte[24 + r.nextInt(41)];
+        r.nextBytes(key);
+        return "whsec_" + Base64.getEncoder().encodeToString(key);
+    }
+
+    private JsonNode textish(Random r, String field) {
+        int k = r.nextInt(20);
+        return switch (k) {
+            case 0 -> F.nullNode();
+            case 1 -> F.numberNode(r.nextInt());
+            case 2 -> F.numberNode(r.nextDouble() * 1e6);
+            case 3 -> F.booleanNode(r.nextBoolean());
+            case 4 -> F.objectNode().put("x", "y");
+            case 5 -> F.arrayNode().add("People");
+            case 6 -> F.textNode(draw(ANY_STRING, r));
+            case 7 -> F.textNode(Fuzz.randomText(r, r.nextInt(100)));
+            case 8 -> F.textNode("x".repeat(r.nextInt(5000)));
+            default -> F.textNode(goodValue(r, field));
+        };
+    }
+
+    private String goodValue(Random r, String field) {
+        return switch (field) {
+            case "table_name" -> r.nextInt(10) == 0 ? List.of("ab", "a b c", "Ünïcode", "x".repeat(256), " People",
+                    "People\n").get(r.nextInt(6)) : draw(VALID_TABLE, r);
+            case "url" -> r.nextInt(8) == 0 ? List.of("ftp://127.0.0.1/", "http://", "http:///x", "127.0.0.1:9",
+                    "http://127.0.0.1:9/#frag", "http://a b/", "http://127.0.0.1:9/" + "p".repeat(2100),
+                    "http://127.1:9/", "http://0x7f000001/", "//127.0.0.1/", "http://[::1/",
+                    "http://127.0.0.1:9/\u0000").get(r.nextInt(12)) : URL_LIST.get(r.nextInt(URL_LIST.size()));
+            case "starting_position" -> List.of("LATEST", "TRIM_HORIZON", "latest", " trim_horizon ", "AT_TIMESTAMP",
+                    "", "LATEST\u0000", "ＬＡＴＥＳＴ").get(r.nextInt(8));
+            case "secret", "previous_secret" -> r.nextInt(4) > 0 ? validSecret(r) : List.of("whsec_", "whsec_abc",
+                    "whsec_" + "A".repeat(200), "secret", " ", "whsec_!!!!").get(r.nextInt(6));
+            default -> draw(ANY_STRING, r);
+        };
+    }
+
+    private JsonNode headersNode(Random r) {
+        int k = r.nextInt(12);
+        if (k == 0) {
+            return F.textNode("Authorization: x");
+        }
+        if (k == 1) {
+            return F.arrayNode().add("a");
+        }
+        if (k == 2) {
+            return F.numberNode(1);
+        }
+        ObjectNode h = F.objectNode();
+        int n = r.nextInt(r.nextInt(8) == 0 ? 25 : 4);
+        for (int i = 0; i < n; i++) {
+            String name = switch (r.nextInt(8)) {
+                case 0 -> List.of("Content-Type", "HOST", "webhook-id", "Webhook-Signature", "Connection", "te",
+                        "X-Token", "x-token", "").get(r.nextInt(9));
+                case 1 -> draw(ANY_STRING, r);
+                default -> draw(TOKEN, r);
+            };
+            JsonNode value = switch (r.nextInt(10)) {
+                case 0 -> F.nullNode();
+                case 1 -> F.numberNode(r.nextInt(1000));
+                case 2 -> F.objectNode();
+                case 3 -> F.textNode("a\r\nInjected: 1");
+                case 4 -> F.textNode("v".repeat(4090 + r.nextInt(10)));
+                case 5 -> F.textNode(Fuzz.randomText(r, 20));
+                default -> F.textNode(draw(PRINTABLE, r));
+            };
+            h.set(name, value);
+        }
+        return h;
+    }
+
+    private static final List<String> FIELDS = List.of("table_name", "url", "starting_position", "secret",
+            "previous_secret", "headers");
+
+    /** A request object: each field absent, valid, or of a random type/value; sometimes extra keys. */
+    private ObjectNode structured(Random r) {
+        ObjectNode o = F.objectNode();
+        for (String f : FIELDS) {
+            boolean core = f.equals("table_name") || f.equals("url");
+            int p = r.nextInt(10);
+            if (core ? p == 0 : p < 6) {
+                continue;
+            }
+            if (f.equals("headers")) {
+                o.set(f, r.nextInt(10) == 0 ? F.nullNode() : headersNode(r));
+            } else {
+                o.set(f, r.nextInt(3) == 0 ? textish(r, f) : F.textNode(goodValue(r, f)));
+            }
+        }
+        if (r.nextInt(8) == 0) {
+            o.set(draw(ANY_STRING, r), textish(r, "x"));
+        }
+        if (r.nextInt(30) == 0) { // cross the 64 KB limit, or just stay under it
+            o.put("padding", "p".repeat(MAX_BODY - 2000 + r.nextInt(8000)));
+        }
+        return o;
+    }
+
+    private JsonNode randomJson(Random r, int depth) {
+        int k = depth <= 0 ? 2 + r.nextInt(5) : r.nextInt(7);
+        switch (k) {
+            case 0: {
+                ArrayNode a = F.arrayNode();
+                int n = r.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    a.add(randomJson(r, depth - 1));
+                }
+                return a;
+            }
+            case 1: {
+                ObjectNode o = F.objectNode();
+                int n = r.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    String key = r.nextBoolean() ? FIELDS.get(r.nextInt(FIELDS.size())) : draw(ANY_STRING, r);
+                    o.set(key, randomJson(r, depth - 1));
+                }
+                return o;
+            }
+            case 2:
+                return F.textNode(Fuzz.randomText(r, r.nextInt(30)));
+            case 3:
+                return F.numberNode(r.nextLong());
+            case 4:
+                return F.booleanNode(r.nextBoolean());
+            case 5:
+                return F.nullNode();
+            default:
+                return F.numberNode(new java.math.BigDecimal("1e" + r.nextInt(100_000)));
+        }
+    }
+
+    record Body(String kind, byte[] bytes, ObjectNode structured) {
+    }
+
+    private Body body(Random r) throws Exception {
+        int k = r.nextInt(20);
+        if (k < 12) {
+            ObjectNode o = structured(r);
+            return new Body("structured", JSON.writeValueAsBytes(o), o);
+        }
+        if (k < 14) {
+            return new Body("random json", JSON.writeValueAsBytes(randomJson(r, 1 + r.nextInt(6))), null);
+        }
+        if (k < 16) { // broken JSON: truncated, duplicated keys, comments, deep nesting
+            String text = JSON.writeValueAsString(structured(r));
+            String broken = switch (r.nextInt(7)) {
+                case 0 -> text.substring(0, r.nextInt(text.length()));
+                case 1 -> text.replaceFirst("\\{", "{\"url\": 1, ");
+                case 2 -> "/* c */" + text;
+                case 3 -> "[".repeat(1000 + r.nextInt(3000)) + "]".repeat(1000);
+                case 4 -> "{\"table_name\":".repeat(200 + r.nextInt(1000));
+                case 5 -> text + text;
+                default -> "\ufeff" + text;
+            };
+            return new Body("broken json", broken.getBytes(StandardCharsets.UTF_8), null);
+        }
+        if (k < 17) {
+            byte[] b = new byte[r.nextInt(3000)];
+            r.nextBytes(b);
+            return new Body("bytes", b, null);
+        }
+        if (k < 18) {
+            return new Body("empty", new byte[0], null);
+        }
+        if (k < 19) {
+            byte[] b = Fuzz.randomText(r, r.nextInt(500)).getBytes(r.nextBoolean() ? StandardCharsets.UTF_8
+                    : StandardCharsets.UTF_16);
+            return new Body("text", b, null);
+        }
+        return new Body("huge", ("{\"table_name\": \"" + "t".repeat(MAX_BODY - 100 + r.nextInt(6000)) + "\"}")
+                .getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    private static final List<String> CONTENT_TYPES = List.of("text/plain", "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x", "application/xml", "*/*", "application/*", "application/JSON",
+            "application/json; charset=utf-16", "application/json; charset=bogus-charset",
+            "application/json; charset=", "application/json;;", "application/vnd.api+json", "json", "",
+            "application/json\u00e9", "text/json", "application/merge-patch+json", "application/json; q=0.5, text/*",
+            "application/json; charset=ISO-8859-1", "application/json; charset=\"utf-8\"");
+
+    private static String contentType(Random r) {
+        int k = r.nextInt(10);
+        if (k < 6) {
+            return "application/json";
+        }
+        if (k == 6) {
+            return "application/json; charset=UTF-8";
+        }
+        if (k == 7) {
+            return null;
+        }
+        return CONTENT_TYPES.get(r.nextInt(CONTENT_TYPES.size()));
+    }
+
+    // ------------------------------------------------------------------ the oracle
+
+    /** Documented rules, applied to what Jackson binds. Null: cannot tell (unknown); else valid or not. */
+    private static Boolean expectedValid(ObjectNode o) {
+        String[] text = new String[5];
+        for (int i = 0; i < 5; i++) {
+            JsonNode n = o.get(FIELDS.get(i));
+            if (n == null || n.isNull()) {
+                continue;
+            }
+            if (n.isContainerNode()) {
+                return false;
+            }
+            text[i] = n.asText(); // Jackson coerces numbers and booleans to text (observation, see report)
+        }
+        String table = text[0];
+        String url = text[1];
+        if (table == null || !TABLE.matcher(table).matches()) {
+            return false;
+        }
+        if (url == null || url.isBlank() || url.length() > 2048) {
+            return false;
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            return false;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null || uri.getHost().isBlank()) {
+            return false;
+        }
+        if (text[2] != null && !List.of("LATEST", "TRIM_HORIZON").contains(text[2].trim().toUpperCase(Locale.ROOT))) {
+            return false;
+        }
+        if (text[3] != null && !secretOk(text[3])) {
+            return false;
+        }
+        if (text[4] != null && (text[3] == null || !secretOk(text[4]))) {
+            return false;
+        }
+        JsonNode headers = o.get("headers");
+        if (headers != null && !headers.isNull()) {
+            if (!headers.isObject()) {
+                return false;
+            }
+            if (headers.size() > 20) {
+                return false;
+            }
+            TreeSet<String> seen = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+            for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> h = it.next();
+                String name = h.getKey();
+                JsonNode v = h.getValue();
+                if (v.isContainerNode() || v.isNull()) {
+                    return false;
+                }
+                String value = v.asText();
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (!HEADER_NAME.matcher(name).matches() || RESERVED.contains(lower) || lower.startsWith("webhook-")
+                        || !seen.add(name) || value.length() > 4096
+                        || !value.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                    return false;
+                }
+            }
+        }
+        Boolean guard = URLS.get(url);
+        return guard; // null for a URL whose guard verdict we do not model
+    }
+
+    private static boolean secretOk(String s) {
+        if (s.isBlank() || !s.startsWith("whsec_")) {
+            return false;
+        }
+        try {
+            int n = Base64.getDecoder().decode(s.substring(6)).length;
+            return n >= 24 && n <= 64;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean isJsonType(String ct) {
+        if (ct == null) {
+            return false;
+        }
+        String main = ct.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return main.equals("application/json");
+    }
+
+    // ------------------------------------------------------------------ the test
+
+    private HttpResponse<byte[]> send(String method, String path, byte[] body, String contentType) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private void count(String key) {
+        stats.merge(key, 1, Integer::sum);
+    }
+
+    private void fail(String what) {
+        if (failures.size() < 30) {
+            failures.add(what);
+        }
+    }
+
+    /** No 5xx; a 4xx has a JSON body with a non-empty message. */
+    private void checkCommon(String request, String method, HttpResponse<byte[]> resp) {
+        int status = resp.statusCode();
+        count("status " + status);
+        if (status >= 500) {
+            fail(status + " for " + request + ": " + new String(resp.body(), StandardCharsets.UTF_8));
+            return;
+        }
+        if (status >= 400 && !method.equals("HEAD")) {
+            try {
+                JsonNode n = JSON.readTree(resp.body());
+                if (n == null || !n.path("message").isTextual() || n.path("message").asText().isBlank()) {
+                    fail(status + " without a JSON message for " + request + ": "
+                            + new String(resp.body(), StandardCharsets.UTF_8));
+                }
+            } catch (Exception e) {
+                fail(status + " with a non-JSON body for " + request + ": '"
+                        + new String(resp.body(), StandardCharsets.UTF_8) + "'");
+            }
+        }
+    }
+
+    private static String shown(byte[] body) {
+        String s = new String(body, StandardCharsets.UTF_8);
+        return s.length() > 300 ? s.substring(0, 300) + "...(" + body.length + " bytes)" : s;
+    }
+
+    @Test
+    void givenRandomRequests_thenNo5xxJsonErrorsAnd201OnlyForValidBodies() throws Exception {
+        Random r = new Random(SEED);
+        SourceOfRandomness.create(Long.toString(SEED));
+        long started = System.nanoTime();
+        for (int i = 0; i < BODIES; i++) {
+            Body body = body(r);
+            String ct = contentType(r);
+            String path = r.nextBoolean() ? "/" : "/subscriptions";
+            String request = "POST " + path + " [" + ct + "] " + body.kind() + " " + shown(body.bytes());
+            count("kind " + body.kind());
+            HttpResponse<byte[]> resp;
+            try {
+                resp = send("POST", path, body.bytes(), ct);
+            } catch (java.io.IOException e) {
+                if (body.bytes().length > MAX_BODY) {
+                    // BodyLimit answers 413 with Connection: close without reading the body; a client still
+                    // writing may see the reset before the answer (documented in web/BodyLimit)
+                    count("connection closed on a body > 64 KB");
+                } else {
+                    count("no response");
+                    fail("no response (" + e.getMessage() + ") for " + body.bytes().length + " bytes: " + request);
+                }
+                continue;
+            }
+            checkCommon(request, "POST", resp);
+            int status = resp.statusCode();
+            Boolean expected = body.structured() != null && roundTrips(body) ? expectedValid(body.structured()) : null;
+            boolean tooBig = body.bytes().length > MAX_BODY;
+            if (status == 201) {
+                count("201");
+                JsonNode created = JSON.readTree(resp.body());
+                String id = created.path("id").asText();
+                if (ct == null || ct.isEmpty() || ct.equals("application/*") || ct.equals("*/*")) {
+                    count("201 without Content-Type application/json (" + ct + ")"); // observation, see report
+                } else if (!isJsonType(ct) || tooBig) {
+                    fail("201 for a request with Content-Type " + ct + " / " + body.bytes().length + " bytes: " + request);
+                }
+                if (body.kind().equals("bytes") || body.kind().equals("empty") || Boolean.FALSE.equals(expected)) {
+                    fail("201 for a body that is not valid by the documented rules: " + request);
+                }
+                if (body.structured() != null && coerced(body.structured())) {
+                    count("201 with a number/boolean coerced to text");
+                }
+                if (id.isEmpty() || resp.headers().firstValue("Location").isEmpty()) {
+                    fail("201 without id / Location: " + request);
+                }
+                String del = r.nextBoolean() ? "/" + id : "/subscriptions/" + id;
+                HttpResponse<byte[]> gone = send("DELETE", del, null, null);
+                if (gone.statusCode() != 204) {
+                    fail("DELETE " + del + " answered " + gone.statusCode());
+                }
+            } else if (tooBig && status != 413) {
+                fail(status + " instead of 413 for " + body.bytes().length + " bytes: " + request);
+            } else if (Boolean.TRUE.equals(expected) && isJsonType(ct) && !tooBig && isUtf8Compatible(ct)) {
+                fail(status + " for a valid request: " + request + " -> " + shown(resp.body()));
+            }
+        }
+        for (int i = 0; i < ID_REQUESTS; i++) {
+            String id = randomId(r);
+            String[] route = List.of(new String[] {"GET", "/subscriptions/"}, new String[] {"DELETE", "/subscriptions/"},
+                    new String[] {"DELETE", "/"}, new String[] {"GET", "/"}, new String[] {"PUT", "/subscriptions/"},
+                    new String[] {"POST", "/subscriptions/"}, new String[] {"PATCH", "/"}).get(r.nextInt(7));
+            String path = route[1] + id;
+            String request = route[0] + " " + path;
+            HttpResponse<byte[]> resp;
+            try {
+                resp = send(route[0], path, route[0].equals("GET") || route[0].equals("DELETE") ? null
+                        : "{}".getBytes(StandardCharsets.UTF_8), "application/json");
+            } catch (IllegalArgumentException e) {
+                count("id not sendable by the client");
+                continue;
+            } catch (java.io.IOException e) {
+                count("no response");
+                fail("no response (" + e.getMessage() + ") for " + request);
+                continue;
+            }
+            checkCommon(request, route[0], resp);
+            boolean dotSegment = id.matches("(\\.|%2e)+");
+            if (resp.statusCode() < 300 && !(route[0].equals("GET") && (dotSegment || route[1].equals("/")
+                    && id.isEmpty()))) {
+                fail(resp.statusCode() + " for an id that does not exist: " + request);
+            }
+        }
+        // GET / and GET /subscriptions still work and are empty again
+        HttpResponse<byte[]> list = send("GET", "/subscriptions", null, null);
+        assertTrue(list.statusCode() == 200 && JSON.readTree(list.body()).isEmpty(), "left-over subscriptions");
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        System.out.printf("AdminApiFuzzTest: %d bodies + %d id requests in %d ms; names resolved: %d; %s%n",
+                BODIES, ID_REQUESTS, ms, asked.size(), stats);
+        assertTrue(failures.isEmpty(), () -> failures.size() + " failures:\n" + String.join("\n", failures));
+    }
+
+    /**
+     * Bug (see DestinationGuardFuzzTest#givenPortAbove65535_thenRefusedOrNeverATarget): a URL whose port is above
+     * 65535 is registered (201); its first POST (the error notification when the table has no stream, or a
+     * delivery) throws IllegalArgumentException from Vert.x in HttpDelivery.requestOptions, which escapes
+     * HttpDelivery.post ("Exception in thread notify-..." from ErrorNotifier).
+     */
+    @Disabled("bug: a URL with a port above 65535 is accepted (201) and later makes HttpDelivery.post throw")
+    @Test
+    void givenPortAbove65535_thenRefusedWith400() throws Exception {
+        for (String url : List.of("http://127.0.0.1:65536/", "http://127.0.0.1:99999/", "http://localhost:2147483647/")) {
+            HttpResponse<byte[]> resp = send("POST", "/subscriptions", ("{\"table_name\": \"FzPort\", \"url\": \""
+                    + url + "\"}").getBytes(StandardCharsets.UTF_8), "application/json");
+            if (resp.statusCode() == 201) {
+                send("DELETE", "/subscriptions/" + JSON.readTree(resp.body()).path("id").asText(), null, null);
+            }
+            assertEquals(400, resp.statusCode(), url + ": " + new String(resp.body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Whether the bytes read back as the generated object (lone surrogates do not survive UTF-8). */
+    private static boolean roundTrips(Body body) {
+        try {
+            return JSON.readTree(body.bytes()).equals(body.structured());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static boolean isUtf8Compatible(String ct) {
+        String l = ct.toLowerCase(Locale.ROOT);
+        return !l.contains("charset") || l.contains("utf-8");
+    }
+
+    private static boolean coerced(ObjectNode o) {
+        for (String f : FIELDS.subList(0, 5)) {
+            JsonNode n = o.get(f);
+            if (n != null && (n.isNumber() || n.isBoolean())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A path segment: ULID-like, random Unicode (percent-encoded), invalid UTF-8 escapes, dots, long. */
+    private String randomId(Random r) {
+        return switch (r.nextInt(9)) {
+            case 0 -> "01" + draw(Arbitraries.strings().withChars("0123456789ABCDEFGHJKMNPQRSTVWXYZ").ofLength(24), r);
+            case 1 -> encode(Fuzz.randomText(r, 1 + r.nextInt(40)));
+            case 2 -> {
+                StringBuilder sb = new StringBuilder();
+                int n = 1 + r.nextInt(12);
+                for (int i = 0; i < n; i++) {
+                    sb.append(String.format("%%%02X", r.nextInt(256))); // bytes, often invalid UTF-8
+                }
+                yield sb.toString();
+            }
+            case 3 -> List.of("..", ".", "%2e%2e", "..%2F..%2Fq%2Fhealth", "%00", "%2F", "a%2Fb", "%25", "a;b=c",
+                    "x?y=1", "x#f", "%C0%AF", "%EF%BF%BF", "%F4%90%80%80", "%ED%A0%80").get(r.nextInt(15));
+            case 4 -> "x".repeat(r.nextInt(3000));
+            case 5 -> encode(draw(ANY_STRING, r));
+            default -> draw(Arbitraries.strings().alpha().numeric().ofMinLength(1).ofMaxLength(30), r);
+        };
+    }
+
+    private static String encode(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+                sb.append((char) c);
+            } else {
+                sb.append(String.format("%%%02X", c));
+            }
+        }
+        return sb.toString();
+    }
+
+}
