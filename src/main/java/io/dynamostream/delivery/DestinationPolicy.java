@@ -93,6 +93,9 @@ final class DestinationPolicy {
             throw new DestinationRefusedException("the URL has no valid host name");
         }
         int port = url.getPort() >= 0 ? url.getPort() : scheme.equals("https") ? 443 : 80;
+        if (port < 1 || port > 65535) {
+            throw new DestinationRefusedException("port " + port + " is not a TCP port (1 to 65535)");
+        }
         if (host.startsWith("[")) {
             String inner = host.substring(1, host.length() - 1);
             if (inner.contains("%")) {

@@ -92,6 +92,8 @@ public record SubscriptionRequest(
                     urlErrors.add("must be an absolute http or https URL");
                 } else if (uri.getHost() == null || uri.getHost().isBlank()) {
                     urlErrors.add("must name a host");
+                } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                    urlErrors.add("port must be 1 to 65535");
                 }
             } catch (URISyntaxException e) {
                 urlErrors.add("is not a valid URL: " + e.getReason());

@@ -25,7 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -555,12 +554,11 @@ class AdminApiFuzzTest {
     }
 
     /**
-     * Bug (see DestinationGuardFuzzTest#givenPortAbove65535_thenRefusedOrNeverATarget): a URL whose port is above
+     * Was a bug (see DestinationGuardFuzzTest#givenPortAbove65535_thenRefusedOrNeverATarget): a URL whose port is above
      * 65535 is registered (201); its first POST (the error notification when the table has no stream, or a
      * delivery) throws IllegalArgumentException from Vert.x in HttpDelivery.requestOptions, which escapes
      * HttpDelivery.post ("Exception in thread notify-..." from ErrorNotifier).
      */
-    @Disabled("bug: a URL with a port above 65535 is accepted (201) and later makes HttpDelivery.post throw")
     @Test
     void givenPortAbove65535_thenRefusedWith400() throws Exception {
         for (String url : List.of("http://127.0.0.1:65536/", "http://127.0.0.1:99999/", "http://localhost:2147483647/")) {

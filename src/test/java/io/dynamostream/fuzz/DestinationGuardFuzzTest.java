@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
-import org.junit.jupiter.api.Disabled;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -310,13 +309,11 @@ class DestinationGuardFuzzTest {
     }
 
     /**
-     * Bug: java.net.URI accepts any decimal port, SubscriptionRequest.validate() and the guard accept it too, and
+     * Was a bug: java.net.URI accepts any decimal port, SubscriptionRequest.validate() and the guard accept it too, and
      * HttpDelivery.requestOptions then throws IllegalArgumentException from Vert.x's
      * {@code SocketAddress.inetSocketAddress} ("port p must be in range 0 <= p <= 65535"), which escapes
      * HttpDelivery.post/deliver instead of becoming a failed attempt.
      */
-    @Disabled("bug: DestinationGuard.check returns a Target with a port above 65535 (e.g. http://127.0.0.1:183747/),"
-            + " which HttpDelivery.requestOptions turns into an IllegalArgumentException escaping HttpDelivery.post")
     @Property(tries = 200, seed = "20260401")
     void givenPortAbove65535_thenRefusedOrNeverATarget(@ForAll @IntRange(min = 65536, max = 999_999) int port,
             @ForAll("hostsThatPass") String host) throws Exception {
