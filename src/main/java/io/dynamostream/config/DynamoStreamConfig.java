@@ -49,8 +49,11 @@ public interface DynamoStreamConfig {
         @WithDefault("5s")
         Duration discoveryInterval();
 
-        /** Records at most held in memory per shard for subscriptions that have not delivered them yet. */
-        @WithDefault("10000")
+        /**
+         * Records at most held in memory per shard for subscriptions that have not delivered them yet (two full
+         * GetRecords pages). A subscription further behind than this holds back the shard's reader.
+         */
+        @WithDefault("2000")
         int bufferRecords();
 
         /** Records per GetRecords call (1..1000). */
