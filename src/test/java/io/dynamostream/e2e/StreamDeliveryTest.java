@@ -3,8 +3,6 @@ package io.dynamostream.e2e;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThanOrEqualTo;
-import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -311,7 +309,6 @@ class StreamDeliveryTest {
             arrived.merge(shard, 1, Integer::sum);
         }
         assertTrue(parentOf.size() >= 4, "the test rolled over and split: " + parentOf);
-        Api.subscription(id).getList("shards").forEach(s -> { });
         assertEquals("RUNNING", Api.status(id));
     }
 
@@ -467,11 +464,5 @@ class StreamDeliveryTest {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
         return out;
-    }
-
-    @SuppressWarnings("unused")
-    private static void unusedMatchers() {
-        hasSize(0);
-        greaterThanOrEqualTo(0);
     }
 }
