@@ -147,9 +147,14 @@ final class ShardCursor {
     /** Drops records this subscription already acknowledged or that predate it (after a rewind, or LATEST). */
     private List<Record> unseen(List<Record> batch) {
         List<Record> out = new ArrayList<>(batch.size());
+        // a shard's records come in increasing order: once one is past skipThrough, all that follow are
+        boolean pastSkip = skipThrough == null;
         for (Record r : batch) {
-            if (skipThrough != null && ShardReader.sequenceOf(r).compareTo(skipThrough) <= 0) {
-                continue;
+            if (!pastSkip) {
+                if (ShardReader.sequenceOf(r).compareTo(skipThrough) <= 0) {
+                    continue;
+                }
+                pastSkip = true;
             }
             Instant created = r.dynamodb().approximateCreationDateTime();
             if (created != null && created.getEpochSecond() < notBeforeEpochSecond) {
