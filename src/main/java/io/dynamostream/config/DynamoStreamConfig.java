@@ -36,6 +36,9 @@ public interface DynamoStreamConfig {
     /** Input limits of the admin API and the subscription file. */
     LimitSettings limits();
 
+    /** Where subscriptions, checkpoints and dead letters are kept. */
+    StateSettings state();
+
     /** Reading the DynamoDB streams. */
     interface Reader {
         /**

@@ -115,7 +115,7 @@ public record SubscriptionRequest(
         if (!errors.isEmpty()) {
             throw new InvalidSubscriptionException(errors);
         }
-        return new Valid(tableName, uri, position, validHeaders, secrets);
+        return new Valid(tableName, uri, position, validHeaders, secrets, DeliverySettings.DEFAULTS);
     }
 
     /** Current secret first, then the previous one; empty when deliveries are not signed. */
@@ -213,13 +213,24 @@ public record SubscriptionRequest(
      *
      * @param headers custom headers, in the given order, unmodifiable
      * @param secrets signing secrets, current first; empty when deliveries are not signed
+     * @param settings batching and failure handling
      */
     public record Valid(String tableName, URI url, StartingPosition startingPosition, Map<String, String> headers,
-            List<WebhookSecret> secrets) {
+            List<WebhookSecret> secrets, DeliverySettings settings) {
 
-        /** A valid request without headers or secrets. */
+        /** A valid request without headers or secrets, with the default delivery settings. */
         public Valid(String tableName, URI url, StartingPosition startingPosition) {
-            this(tableName, url, startingPosition, Map.of(), List.of());
+            this(tableName, url, startingPosition, Map.of(), List.of(), DeliverySettings.DEFAULTS);
+        }
+
+        /**
+         * The request this was validated from, in normal form: {@code toRequest().validate()} equals this. Used to
+         * keep subscriptions in the state store (secrets included: the store is as sensitive as the config file).
+         */
+        public SubscriptionRequest toRequest() {
+            return new SubscriptionRequest(tableName, url.toString(), startingPosition.name(),
+                    secrets.isEmpty() ? null : secrets.get(0).encoded(),
+                    secrets.size() < 2 ? null : secrets.get(1).encoded(), headers.isEmpty() ? null : headers);
         }
 
         @Override

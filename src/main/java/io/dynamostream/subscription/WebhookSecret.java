@@ -52,6 +52,11 @@ public final class WebhookSecret {
     }
 
     /** A copy of the HMAC key. */
+    /** The secret in its {@code whsec_<base64>} form, for the state store only (never log it). */
+    String encoded() {
+        return PREFIX + java.util.Base64.getEncoder().encodeToString(key());
+    }
+
     public byte[] key() {
         return key.clone();
     }

@@ -1,0 +1,76 @@
+package io.dynamostream.state;
+
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * What survives a restart: subscriptions, a checkpoint per (subscription, shard) and dead letters. Documents are
+ * opaque JSON strings owned by the caller (the registry decides their format); the store only keeps them.
+ *
+ * <p>Contract of every implementation:
+ * <ul>
+ * <li>Thread-safe; called concurrently by many cursor threads.</li>
+ * <li>Durable on return: when a mutating method returns, the change survives a {@code kill -9} of this process
+ * (it reached the OS or the remote table). A kill in the middle of a call leaves either the old or the new value,
+ * never a corrupt store.</li>
+ * <li>Checkpoints only move forward (I5): sequence numbers are compared as big integers, never as strings.</li>
+ * </ul>
+ */
+public interface StateStore extends AutoCloseable {
+
+    /** Every stored subscription: id → document, ordered by id. */
+    SortedMap<String, String> subscriptions();
+
+    /** Inserts or replaces a subscription's document. */
+    void putSubscription(String id, String document);
+
+    /** Deletes a subscription with its checkpoints and dead letters; nothing happens when it is unknown. */
+    void deleteSubscription(String id);
+
+    /** The checkpoints of one subscription: shard id → checkpoint (empty when none). */
+    Map<String, Checkpoint> checkpoints(String subscriptionId);
+
+    /**
+     * Records that every record of the shard up to {@code sequenceNumber} was acknowledged with a 2xx (or handed to
+     * {@code on_failure}). Forward only: a number not greater than the stored one changes nothing. Clears the
+     * in-flight range when the checkpoint reaches or passes it.
+     *
+     * @return whether the checkpoint moved
+     */
+    boolean checkpoint(String subscriptionId, String shardId, String sequenceNumber);
+
+    /**
+     * Records the last sequence number of the batch about to be POSTed on the shard, so that after a crash the same
+     * batch (same first and last record, same body, same delivery id) is sent again.
+     */
+    void inFlight(String subscriptionId, String shardId, String lastSequenceNumber);
+
+    /** Records that the subscription acknowledged every record of the (closed) shard, or that it is out of scope. */
+    void finish(String subscriptionId, String shardId);
+
+    /** Dead letters of one subscription: dead-letter id → document, ordered by id (oldest first). */
+    SortedMap<String, String> deadLetters(String subscriptionId);
+
+    /** Stores a dead letter (a batch given up with {@code on_failure: dead_letter}). */
+    void putDeadLetter(String subscriptionId, String deadLetterId, String document);
+
+    /** Removes a dead letter; returns whether it existed. */
+    boolean deleteDeadLetter(String subscriptionId, String deadLetterId);
+
+    /** One line for the startup log, e.g. "embedded (H2 MVStore) at /var/lib/dynamo-stream/state.mv.db". */
+    String describe();
+
+    /** Flushes and releases the store; later calls may fail. */
+    @Override
+    void close();
+
+    /**
+     * Where a subscription stands on one shard.
+     *
+     * @param sequenceNumber last sequence number acknowledged, null when none yet
+     * @param inFlightThrough last sequence number of the batch being delivered, null when none
+     * @param finished every record of the closed shard was acknowledged
+     */
+    record Checkpoint(String sequenceNumber, String inFlightThrough, boolean finished) {
+    }
+}
