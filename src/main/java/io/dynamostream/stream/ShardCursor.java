@@ -286,7 +286,8 @@ final class ShardCursor {
             int c = ShardReader.sequenceOf(records.get(i)).compareTo(through);
             if (c >= 0) {
                 inFlightThrough = null;
-                return records.subList(0, c == 0 ? i + 1 : Math.max(i, 1));
+                // c > 0: the in-flight batch ended before this record (e.g. a record of it was trimmed meanwhile)
+                return c == 0 ? records.subList(0, i + 1) : i == 0 ? records : records.subList(0, i);
             }
         }
         if (records.size() < settings.batchSize()) {
