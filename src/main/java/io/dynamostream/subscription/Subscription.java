@@ -13,6 +13,7 @@ import java.util.Map;
  * @param shards per-shard progress, in shard discovery order
  * @param headers custom headers sent with every POST (values are secrets: never shown or logged)
  * @param secrets signing secrets, current first; empty when deliveries are not signed
+ * @param settings batching and failure handling
  */
 public record Subscription(
         String id,
@@ -25,7 +26,16 @@ public record Subscription(
         String error,
         List<ShardProgress> shards,
         Map<String, String> headers,
-        List<WebhookSecret> secrets) {
+        List<WebhookSecret> secrets,
+        DeliverySettings settings) {
+
+    /** A subscription with the default delivery settings. */
+    public Subscription(String id, String tableName, URI url, StartingPosition startingPosition, Source source,
+            Instant createdAt, SubscriptionStatus status, String error, List<ShardProgress> shards,
+            Map<String, String> headers, List<WebhookSecret> secrets) {
+        this(id, tableName, url, startingPosition, source, createdAt, status, error, shards, headers, secrets,
+                DeliverySettings.DEFAULTS);
+    }
 
     /** Whether each POST carries a {@code webhook-signature}. */
     public boolean signed() {

@@ -225,7 +225,8 @@ public class SubscriptionRegistry {
                         p.deliveredRecords, p.lastError));
             }
             return new Subscription(id, request.tableName(), request.url(), request.startingPosition(), source,
-                    createdAt, status, error, List.copyOf(progress), request.headers(), request.secrets());
+                    createdAt, status, error, List.copyOf(progress), request.headers(), request.secrets(),
+                    request.settings());
         }
     }
 }

@@ -20,7 +20,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -60,23 +59,23 @@ public record SubscriptionRequest(
         @JsonProperty("secret") String secret,
         @JsonProperty("previous_secret") String previousSecret,
         @JsonProperty("headers") Map<String, String> headers,
-        @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "1", maximum = "10000", defaultValue = "100",
+        @Schema(implementation = Integer.class, minimum = "1", maximum = "10000", defaultValue = "100",
                 description = "Records at most per POST (Lambda: BatchSize)", example = "100")
         @JsonProperty("batch_size") JsonNode batchSize,
-        @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0", maximum = "300", defaultValue = "0",
+        @Schema(implementation = Integer.class, minimum = "0", maximum = "300", defaultValue = "0",
                 description = "Seconds to wait for a full batch before POSTing what there is; 0 POSTs at once "
                         + "(Lambda: MaximumBatchingWindowInSeconds)")
         @JsonProperty("maximum_batching_window_in_seconds") JsonNode maximumBatchingWindowInSeconds,
-        @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "-1", maximum = "10000", defaultValue = "9",
+        @Schema(implementation = Integer.class, minimum = "-1", maximum = "10000", defaultValue = "9",
                 description = "Retries of a failed batch after its first attempt, then on_failure applies; -1 retries "
                         + "until the records are older than maximum_record_age_in_seconds, or forever without it "
                         + "(Lambda: MaximumRetryAttempts, whose default is -1)")
         @JsonProperty("maximum_retry_attempts") JsonNode maximumRetryAttempts,
-        @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "-1", maximum = "604800", defaultValue = "-1",
+        @Schema(implementation = Integer.class, minimum = "-1", maximum = "604800", defaultValue = "-1",
                 description = "A batch whose oldest record is older than this many seconds is given up (on_failure); "
                         + "-1 for no limit, otherwise 60 to 604800 (Lambda: MaximumRecordAgeInSeconds)")
         @JsonProperty("maximum_record_age_in_seconds") JsonNode maximumRecordAgeInSeconds,
-        @Schema(type = SchemaType.BOOLEAN, defaultValue = "false",
+        @Schema(implementation = Boolean.class, defaultValue = "false",
                 description = "Split a failing batch in two and retry each half, to isolate a bad record; a split does "
                         + "not count as a retry (Lambda: BisectBatchOnFunctionError)")
         @JsonProperty("bisect_batch_on_function_error") JsonNode bisectBatchOnFunctionError,
