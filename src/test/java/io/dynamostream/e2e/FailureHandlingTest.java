@@ -145,6 +145,29 @@ class FailureHandlingTest {
     }
 
     @Test
+    void givenRecordsOlderThanTheMaximumAge_thenTheyAreGivenUpAndReportedWhileNewerOnesArrive() {
+        String table = dynamo.createTable(table("Age"), StreamViewType.NEW_IMAGE);
+        dynamo.hook("record-clock", java.util.Map.of("offsetSeconds", -120));
+        try {
+            dynamo.put(table, "two-minutes-old", 1);
+        } finally {
+            dynamo.hook("record-clock", java.util.Map.of("offsetSeconds", 0));
+        }
+        dynamo.put(table, "fresh", 2);
+        Receiver receiver = receiver();
+        String id = subscribe(table, receiver, "\"maximum_record_age_in_seconds\":60,\"on_failure\":\"skip\"");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.notifications().isEmpty()
+                && !receiver.records().isEmpty());
+        JsonNode note = receiver.notifications().get(0).json();
+        assertEquals("SKIPPED", note.get("kind").asText());
+        org.hamcrest.MatcherAssert.assertThat(note.get("message").asText(),
+                containsString("older than maximum_record_age_in_seconds (60 s)"));
+        assertEquals(List.of("fresh"), receiver.records().stream().map(r -> r.at("/dynamodb/Keys/pk/S").asText())
+                .toList(), "the old record is never POSTed, the fresh one is");
+        assertEquals("RUNNING", Api.status(id));
+    }
+
+    @Test
     void givenBatchSizeAndWindow_thenRecordsAreGroupedInOrder() {
         String table = dynamo.createTable(table("Batch"), StreamViewType.NEW_IMAGE);
         for (int i = 0; i < 7; i++) {
