@@ -93,6 +93,8 @@ final class ShardReader {
     private BigInteger coveredAfter;
     /** The epoch began at LATEST: what came before its first record is unknown. */
     private boolean latestEpoch;
+    /** The highest sequence number ever read from this shard, across epochs; null before the first record. */
+    private BigInteger highestRead;
     /** Records at most in the buffer: the configured size, or the largest batch size of the attached cursors. */
     private int capacity;
     private boolean ended;
@@ -418,6 +420,10 @@ final class ShardReader {
             if (!records.isEmpty()) {
                 buffer.addAll(records);
                 lastReadSequenceNumber = records.get(records.size() - 1).dynamodb().sequenceNumber();
+                BigInteger last = SequenceNumbers.parse(lastReadSequenceNumber);
+                if (highestRead == null || last.compareTo(highestRead) > 0) {
+                    highestRead = last;
+                }
             }
             if (endOfShard) {
                 ended = true;
@@ -506,24 +512,37 @@ final class ShardReader {
     }
 
     /**
-     * The position the reader asked for was trimmed; which cursors lost records? A cursor whose own checkpoint can
-     * still be opened (GetShardIterator AFTER it succeeds) lost nothing: the trimmed records were ones it had
-     * delivered. A cursor with no checkpoint, or whose checkpoint cannot be checked, is counted as having lost some
-     * (a reported gap that was not is better than a silent one).
+     * The position the reader asked for was trimmed; which cursors lost records?
+     * <ul>
+     * <li>When the reader's own forward position was trimmed (it fell more than 24 h behind), every cursor did.</li>
+     * <li>When a rewind for a lagging cursor hit the trim, a cursor that already has every record the reader ever
+     * read lost nothing (what was trimmed, it had delivered); one behind lost records only if its own checkpoint is
+     * trimmed too (GetShardIterator AFTER it fails).</li>
+     * <li>A cursor with no checkpoint, or one that cannot be checked, counts as having lost some: a gap reported
+     * once too often is better than a silent one.</li>
+     * </ul>
      */
     private Set<ShardCursor> cursorsPastTrimHorizon() {
         List<ShardCursor> attached;
+        BigInteger readThrough;
+        boolean forward;
         lock.lock();
         try {
             attached = List.copyOf(cursors);
+            readThrough = highestRead;
+            forward = readThrough == null || lastReadSequenceNumber != null
+                    && SequenceNumbers.parse(lastReadSequenceNumber).compareTo(readThrough) >= 0;
         } finally {
             lock.unlock();
         }
         Set<ShardCursor> lost = new HashSet<>();
         for (ShardCursor c : attached) {
             String after = c.resumePoint();
-            if (after == null) {
+            if (after == null || forward) {
                 lost.add(c);
+                continue;
+            }
+            if (SequenceNumbers.parse(after).compareTo(readThrough) >= 0) {
                 continue;
             }
             try {

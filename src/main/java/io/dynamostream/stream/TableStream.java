@@ -302,9 +302,9 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
             for (ShardLineage.Shard shard : lineage.ready(m.finished, m.cursors.keySet())) {
                 StateStore.Checkpoint checkpoint = m.checkpoints.get(shard.shardId());
                 String after = checkpoint == null ? null : checkpoint.sequenceNumber();
-                // removed from joinAtEnd only once the LATEST position is fixed: if opening it fails, the next
-                // discovery tries LATEST again instead of reading the shard's history
-                ShardReader.Start start = m.joinAtEnd.contains(shard.shardId()) ? ShardReader.Start.LATEST
+                // out of joinAtEnd before the LATEST open: if it fails, the next discovery reads the shard from
+                // TRIM_HORIZON, skipping records older than the subscription, so nothing written after the 201 is lost
+                ShardReader.Start start = m.joinAtEnd.remove(shard.shardId()) ? ShardReader.Start.LATEST
                         : after != null ? ShardReader.Start.after(after) : ShardReader.Start.TRIM_HORIZON;
                 ShardReader reader = readers.get(shard.shardId());
                 if (reader == null) {
@@ -320,7 +320,6 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                 ShardCursor cursor = new ShardCursor(m.subscription, streamArn, shard, reader, delivery, registry,
                         this, metrics, after, checkpoint == null ? null : checkpoint.inFlightThrough(), skipOlder);
                 reader.attach(cursor, start, cursor.batchSize());
-                m.joinAtEnd.remove(shard.shardId());
                 m.cursors.put(shard.shardId(), cursor);
                 cursor.start();
             }
