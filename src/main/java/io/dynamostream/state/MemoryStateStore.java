@@ -1,0 +1,118 @@
+package io.dynamostream.state;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Keeps everything in memory: nothing survives a restart, which is the original tool's behaviour
+ * ({@code dynamo-stream.state.store=memory}). Useful with an emulator that itself forgets its tables on restart, and
+ * in tests. Thread-safe; "durable on return" holds trivially for as long as the process lives.
+ */
+public final class MemoryStateStore implements StateStore {
+
+    private final ConcurrentSkipListMap<String, String> subscriptions = new ConcurrentSkipListMap<>();
+    /** {@link MapKeys} key → checkpoint in {@link Checkpoints#encode} form. */
+    private final ConcurrentSkipListMap<String, String> checkpoints = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, String> deadLetters = new ConcurrentSkipListMap<>();
+
+    @Override
+    public SortedMap<String, String> subscriptions() {
+        return Collections.unmodifiableSortedMap(new TreeMap<>(subscriptions));
+    }
+
+    @Override
+    public void putSubscription(String id, String document) {
+        subscriptions.put(Checkpoints.requireId("subscription", id), requireDocument(document));
+    }
+
+    @Override
+    public void deleteSubscription(String id) {
+        Checkpoints.requireId("subscription", id);
+        subscriptions.remove(id);
+        range(checkpoints, id).clear();
+        range(deadLetters, id).clear();
+    }
+
+    @Override
+    public Map<String, Checkpoint> checkpoints(String subscriptionId) {
+        Checkpoints.requireId("subscription", subscriptionId);
+        SortedMap<String, Checkpoint> out = new TreeMap<>();
+        MapKeys.collect(subscriptionId, range(checkpoints, subscriptionId).entrySet().iterator())
+                .forEach((shard, text) -> out.put(shard, Checkpoints.decode(text)));
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    @Override
+    public boolean checkpoint(String subscriptionId, String shardId, String sequenceNumber) {
+        Checkpoints.requireSequenceNumber(sequenceNumber);
+        return Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+                c -> Checkpoints.advance(c, sequenceNumber));
+    }
+
+    @Override
+    public void inFlight(String subscriptionId, String shardId, String lastSequenceNumber) {
+        Checkpoints.requireSequenceNumber(lastSequenceNumber);
+        Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+                c -> Checkpoints.inFlight(c, lastSequenceNumber));
+    }
+
+    @Override
+    public void finish(String subscriptionId, String shardId) {
+        Checkpoints.update(checkpoints, key(subscriptionId, shardId), Checkpoints::finish);
+    }
+
+    @Override
+    public SortedMap<String, String> deadLetters(String subscriptionId) {
+        Checkpoints.requireId("subscription", subscriptionId);
+        return Collections.unmodifiableSortedMap(
+                MapKeys.collect(subscriptionId, range(deadLetters, subscriptionId).entrySet().iterator()));
+    }
+
+    @Override
+    public void putDeadLetter(String subscriptionId, String deadLetterId, String document) {
+        deadLetters.put(deadLetterKey(subscriptionId, deadLetterId), requireDocument(document));
+    }
+
+    @Override
+    public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
+        return deadLetters.remove(deadLetterKey(subscriptionId, deadLetterId)) != null;
+    }
+
+    @Override
+    public String describe() {
+        return "memory (nothing survives a restart)";
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+
+    static String requireDocument(String document) {
+        if (document == null) {
+            throw new IllegalArgumentException("document must not be null");
+        }
+        return document;
+    }
+
+    private static String key(String subscriptionId, String shardId) {
+        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
+                Checkpoints.requireId("shard", shardId));
+    }
+
+    private static String deadLetterKey(String subscriptionId, String deadLetterId) {
+        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
+                Checkpoints.requireId("dead letter", deadLetterId));
+    }
+
+    /** The live view of one subscription's entries. */
+    private static ConcurrentNavigableMap<String, String> range(ConcurrentSkipListMap<String, String> map,
+            String subscriptionId) {
+        // every key of the subscription starts with the prefix "<id>\0"; the next possible prefix is "<id>\1"
+        return map.subMap(MapKeys.prefix(subscriptionId), subscriptionId + '\1');
+    }
+}
