@@ -1,96 +1,118 @@
 package io.dynamostream.state;
 
-import java.math.BigInteger;
+import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
-import jakarta.enterprise.context.ApplicationScoped;
+/**
+ * Keeps everything in memory: nothing survives a restart, which is the original tool's behaviour
+ * ({@code dynamo-stream.state.store=memory}). Useful with an emulator that itself forgets its tables on restart, and
+ * in tests. Thread-safe; "durable on return" holds trivially for as long as the process lives.
+ */
+public final class MemoryStateStore implements StateStore {
 
-/** Temporary in-memory store (replaced by the state branch). */
-@ApplicationScoped
-public class MemoryStateStore implements StateStore {
-
-    private final Map<String, String> subscriptions = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Checkpoint>> checkpoints = new ConcurrentHashMap<>();
-    private final Map<String, SortedMap<String, String>> letters = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<String, String> subscriptions = new ConcurrentSkipListMap<>();
+    /** {@link MapKeys} key → checkpoint in {@link Checkpoints#encode} form. */
+    private final ConcurrentSkipListMap<String, String> checkpoints = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, String> deadLetters = new ConcurrentSkipListMap<>();
 
     @Override
-    public synchronized SortedMap<String, String> subscriptions() {
-        return new TreeMap<>(subscriptions);
+    public SortedMap<String, String> subscriptions() {
+        return Collections.unmodifiableSortedMap(new TreeMap<>(subscriptions));
     }
 
     @Override
-    public synchronized void putSubscription(String id, String document) {
-        subscriptions.put(id, document);
+    public void putSubscription(String id, String document) {
+        subscriptions.put(Checkpoints.requireId("subscription", id), requireDocument(document));
     }
 
     @Override
-    public synchronized void deleteSubscription(String id) {
+    public void deleteSubscription(String id) {
+        Checkpoints.requireId("subscription", id);
         subscriptions.remove(id);
-        checkpoints.remove(id);
-        letters.remove(id);
+        range(checkpoints, id).clear();
+        range(deadLetters, id).clear();
     }
 
     @Override
-    public synchronized Map<String, Checkpoint> checkpoints(String subscriptionId) {
-        return Map.copyOf(checkpoints.getOrDefault(subscriptionId, Map.of()));
+    public Map<String, Checkpoint> checkpoints(String subscriptionId) {
+        Checkpoints.requireId("subscription", subscriptionId);
+        SortedMap<String, Checkpoint> out = new TreeMap<>();
+        MapKeys.collect(subscriptionId, range(checkpoints, subscriptionId).entrySet().iterator())
+                .forEach((shard, text) -> out.put(shard, Checkpoints.decode(text)));
+        return Collections.unmodifiableSortedMap(out);
     }
 
     @Override
-    public synchronized boolean checkpoint(String subscriptionId, String shardId, String sequenceNumber) {
-        Map<String, Checkpoint> m = checkpoints.computeIfAbsent(subscriptionId, k -> new ConcurrentHashMap<>());
-        Checkpoint old = m.get(shardId);
-        BigInteger n = new BigInteger(sequenceNumber);
-        if (old != null && old.sequenceNumber() != null && new BigInteger(old.sequenceNumber()).compareTo(n) >= 0) {
-            return false;
-        }
-        String inFlight = old == null ? null : old.inFlightThrough();
-        if (inFlight != null && new BigInteger(inFlight).compareTo(n) <= 0) {
-            inFlight = null;
-        }
-        m.put(shardId, new Checkpoint(sequenceNumber, inFlight, old != null && old.finished()));
-        return true;
+    public boolean checkpoint(String subscriptionId, String shardId, String sequenceNumber) {
+        Checkpoints.requireSequenceNumber(sequenceNumber);
+        return Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+                c -> Checkpoints.advance(c, sequenceNumber));
     }
 
     @Override
-    public synchronized void inFlight(String subscriptionId, String shardId, String lastSequenceNumber) {
-        Map<String, Checkpoint> m = checkpoints.computeIfAbsent(subscriptionId, k -> new ConcurrentHashMap<>());
-        Checkpoint old = m.get(shardId);
-        m.put(shardId, new Checkpoint(old == null ? null : old.sequenceNumber(), lastSequenceNumber,
-                old != null && old.finished()));
+    public void inFlight(String subscriptionId, String shardId, String lastSequenceNumber) {
+        Checkpoints.requireSequenceNumber(lastSequenceNumber);
+        Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+                c -> Checkpoints.inFlight(c, lastSequenceNumber));
     }
 
     @Override
-    public synchronized void finish(String subscriptionId, String shardId) {
-        Map<String, Checkpoint> m = checkpoints.computeIfAbsent(subscriptionId, k -> new ConcurrentHashMap<>());
-        Checkpoint old = m.get(shardId);
-        m.put(shardId, new Checkpoint(old == null ? null : old.sequenceNumber(), null, true));
+    public void finish(String subscriptionId, String shardId) {
+        Checkpoints.update(checkpoints, key(subscriptionId, shardId), Checkpoints::finish);
     }
 
     @Override
-    public synchronized SortedMap<String, String> deadLetters(String subscriptionId) {
-        return new TreeMap<>(letters.getOrDefault(subscriptionId, new TreeMap<>()));
+    public SortedMap<String, String> deadLetters(String subscriptionId) {
+        Checkpoints.requireId("subscription", subscriptionId);
+        return Collections.unmodifiableSortedMap(
+                MapKeys.collect(subscriptionId, range(deadLetters, subscriptionId).entrySet().iterator()));
     }
 
     @Override
-    public synchronized void putDeadLetter(String subscriptionId, String deadLetterId, String document) {
-        letters.computeIfAbsent(subscriptionId, k -> new TreeMap<>()).put(deadLetterId, document);
+    public void putDeadLetter(String subscriptionId, String deadLetterId, String document) {
+        deadLetters.put(deadLetterKey(subscriptionId, deadLetterId), requireDocument(document));
     }
 
     @Override
-    public synchronized boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
-        SortedMap<String, String> m = letters.get(subscriptionId);
-        return m != null && m.remove(deadLetterId) != null;
+    public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
+        return deadLetters.remove(deadLetterKey(subscriptionId, deadLetterId)) != null;
     }
 
     @Override
     public String describe() {
-        return "memory";
+        return "memory (nothing survives a restart)";
     }
 
     @Override
     public void close() {
+        // nothing to release
+    }
+
+    static String requireDocument(String document) {
+        if (document == null) {
+            throw new IllegalArgumentException("document must not be null");
+        }
+        return document;
+    }
+
+    private static String key(String subscriptionId, String shardId) {
+        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
+                Checkpoints.requireId("shard", shardId));
+    }
+
+    private static String deadLetterKey(String subscriptionId, String deadLetterId) {
+        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
+                Checkpoints.requireId("dead letter", deadLetterId));
+    }
+
+    /** The live view of one subscription's entries. */
+    private static ConcurrentNavigableMap<String, String> range(ConcurrentSkipListMap<String, String> map,
+            String subscriptionId) {
+        // every key of the subscription starts with the prefix "<id>\0"; the next possible prefix is "<id>\1"
+        return map.subMap(MapKeys.prefix(subscriptionId), subscriptionId + '\1');
     }
 }

@@ -15,6 +15,15 @@ import java.util.SortedMap;
  * never a corrupt store.</li>
  * <li>Checkpoints only move forward (I5): sequence numbers are compared as big integers, never as strings.</li>
  * </ul>
+ * Sequence numbers are 1 to 48 ASCII digits (DynamoDB Streams uses 21 to 40); anything else, and an empty id or one
+ * containing NUL, is refused with {@link IllegalArgumentException}. Failures of the storage itself (disk, DynamoDB)
+ * surface as unchecked exceptions; a call that threw may or may not have taken effect.
+ *
+ * <p>Entries of a subscription are kept whether or not its document is stored: stop writing a subscription's
+ * checkpoints before {@link #deleteSubscription deleting} it, or a late write leaves an entry nobody reads.
+ *
+ * <p>Implementations: {@link EmbeddedStateStore} (default), {@link DynamoDbStateStore}, {@link MemoryStateStore};
+ * {@link StateStoreProducer} picks one from {@code dynamo-stream.state.store}.
  */
 public interface StateStore extends AutoCloseable {
 
@@ -41,11 +50,15 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * Records the last sequence number of the batch about to be POSTed on the shard, so that after a crash the same
-     * batch (same first and last record, same body, same delivery id) is sent again.
+     * batch (same first and last record, same body, same delivery id) is sent again. A mark at or before the
+     * checkpoint reads as none: that batch was acknowledged.
      */
     void inFlight(String subscriptionId, String shardId, String lastSequenceNumber);
 
-    /** Records that the subscription acknowledged every record of the (closed) shard, or that it is out of scope. */
+    /**
+     * Records that the subscription acknowledged every record of the (closed) shard, or that it is out of scope.
+     * Keeps the checkpoint, clears the in-flight mark; final (later checkpoints still move the number forward).
+     */
     void finish(String subscriptionId, String shardId);
 
     /** Dead letters of one subscription: dead-letter id → document, ordered by id (oldest first). */
