@@ -216,7 +216,7 @@ public final class DynamoDbStateStore implements StateStore {
         } catch (SdkException e) {
             // service errors (access denied...) and client errors (endpoint unreachable, no credentials) alike
             throw new IllegalStateException("Cannot use the state table " + table + " (" + e.getMessage() + "); it "
-                    + "needs dynamodb:DescribeTable, CreateTable (unless created beforehand), GetItem, PutItem, "
+                    + "needs dynamodb:DescribeTable, CreateTable (unless created beforehand), PutItem, "
                     + "UpdateItem, DeleteItem, Query, Scan and BatchWriteItem", e);
         }
     }

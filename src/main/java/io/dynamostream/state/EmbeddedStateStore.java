@@ -55,9 +55,9 @@ public final class EmbeddedStateStore implements StateStore {
      * file grow to about (commits per second x 45) chunks of 8 to 16 KB: hundreds of MB under load. 0 keeps it tiny
      * but is not safe: in {@code EmbeddedStateStoreCrashTest} soaks (60 kills each), 3 runs out of 5 reopened an
      * older state than acknowledged (checkpoints back, a subscription lost, a deleted dead letter back). With 1 s,
-     * 220 kills passed, and the file stays near 20 MB at the highest commit rate {@link StoreWriter} allows. It is
-     * also well above the sync interval, which is MVStore's own condition for the retention time ("the file system
-     * and hard disk flush all write buffers within this time").
+     * 220 kills passed, and the file stays within 20 to 30 MB at the highest commit rate {@link StoreWriter} allows
+     * (a few MB at ordinary rates). It is also well above the sync interval, which is MVStore's own condition for the
+     * retention time ("the file system and hard disk flush all write buffers within this time").
      */
     static final int CHUNK_RETENTION_MILLIS = 1000;
 

@@ -1,5 +1,7 @@
 package io.dynamostream.state;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,10 +44,13 @@ public final class CheckpointBenchmark {
                     Path dir = Files.createTempDirectory("checkpoint-bench");
                     try (EmbeddedStateStore store = EmbeddedStateStore.open(dir)) {
                         long commitsBefore = store.commitCount();
+                        long cpuBefore = writerCpuNanos();
                         Result r = run(store, threads, seconds);
                         long commits = store.commitCount() - commitsBefore;
+                        // CPU time, unlike calls/s, does not depend on what else runs on the machine
                         rows.add(row("embedded", threads, r) + String.format(Locale.ROOT,
-                                "  (%.1f calls per commit, file %d KB)", (double) r.totalCalls / commits,
+                                "  (%.1f calls per commit, writer thread %.0f us CPU per commit, file %d KB)",
+                                (double) r.totalCalls / commits, (writerCpuNanos() - cpuBefore) / 1e3 / commits,
                                 Files.size(store.file()) / 1024));
                     }
                 }
@@ -62,8 +67,16 @@ public final class CheckpointBenchmark {
         }
         System.out.println();
         System.out.println("checkpoint() calls/s, " + threads + " threads, " + Runtime.getRuntime()
-                .availableProcessors() + " CPUs");
+                .availableProcessors() + " CPUs, load average " + ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage());
         rows.forEach(System.out::println);
+    }
+
+    /** CPU time of the embedded store's writer thread so far. */
+    private static long writerCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("state-store-writer"))
+                .mapToLong(t -> threads.getThreadCpuTime(t.threadId())).sum();
     }
 
     private static String row(String name, int threads, Result r) {
