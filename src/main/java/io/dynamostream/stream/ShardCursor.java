@@ -242,6 +242,11 @@ final class ShardCursor {
         } catch (InterruptedException e) {
             // stopped
         } catch (RuntimeException e) {
+            if (stopped) {
+                // stopping (e.g. the state store closed at shutdown): the batch is sent again after the restart
+                LOG.debugf("Subscription %s, shard %s: stopped while delivering: %s", subscription.id(), shardId, e);
+                return;
+            }
             LOG.errorf(e, "Subscription %s, shard %s: unexpected error", subscription.id(), shardId);
             registry.fail(subscription.id(), "internal error on shard " + shardId + ": " + e);
         }
