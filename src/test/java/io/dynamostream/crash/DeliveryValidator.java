@@ -74,22 +74,26 @@ final class DeliveryValidator {
         static Post parse(String subscriptionId, String shardId, String webhookId, byte[] body) {
             List<Delivered> records = new ArrayList<>();
             try {
-                JsonNode list = JSON.readTree(body).path("Records");
+                JsonNode json = JSON.readTree(body);
+                JsonNode list = json.path("Records");
                 if (!list.isArray()) {
-                    return new Post(subscriptionId, shardId, webhookId, body, List.of(), "no Records array");
+                    String why = json.path("message").isTextual()
+                            ? "is the error notification of a failed subscription: " + json.path("message").asText()
+                            : "has no Records array";
+                    return new Post(subscriptionId, shardId, webhookId, body, List.of(), why);
                 }
                 for (JsonNode r : list) {
                     JsonNode seq = r.path("dynamodb").path("SequenceNumber");
                     JsonNode keys = r.path("dynamodb").path("Keys");
                     if (!seq.isTextual() || keys.isMissingNode()) {
                         return new Post(subscriptionId, shardId, webhookId, body, List.of(),
-                                "a record without dynamodb.SequenceNumber or dynamodb.Keys");
+                                "has a record without dynamodb.SequenceNumber or dynamodb.Keys");
                     }
                     JsonNode pk = keys.path("pk").path("S");
                     records.add(new Delivered(pk.isTextual() ? pk.asText() : keys.toString(), seq.asText()));
                 }
             } catch (IOException e) {
-                return new Post(subscriptionId, shardId, webhookId, body, List.of(), "not JSON: " + e.getMessage());
+                return new Post(subscriptionId, shardId, webhookId, body, List.of(), "is not JSON: " + e.getMessage());
             }
             return new Post(subscriptionId, shardId, webhookId, body, List.copyOf(records), null);
         }
@@ -187,7 +191,8 @@ final class DeliveryValidator {
     /**
      * Checks every invariant over the POSTs received so far.
      *
-     * @param subscriptions the subscriptions every written key must reach
+     * @param subscriptions the subscriptions every written key must reach; when there is one, a POST without the
+     *        subscription header counts for it (the missing header is still reported)
      * @param writtenKeys keys whose write succeeded (each one INSERT record)
      * @param kills how often the service was killed (SIGKILL); 0 when it only ever stopped gracefully
      * @param shardOfSequence the stream's actual shard of each sequence number (read from the stream after the
@@ -213,11 +218,12 @@ final class DeliveryValidator {
 
         for (Post post : all) {
             if (post.malformed() != null) {
-                contract.add(new Violation(Invariant.CONTRACT, post.describe() + ": body " + post.malformed()));
+                contract.add(new Violation(Invariant.CONTRACT, post.describe() + ": the body " + post.malformed()));
                 continue;
             }
             checkHeaders(post, shardOfSequence, contract);
-            String subscription = String.valueOf(post.subscriptionId());
+            String subscription = post.subscriptionId() != null ? post.subscriptionId()
+                    : subscriptions.size() == 1 ? subscriptions.iterator().next() : "null";
             String shard = post.shardId() != null ? post.shardId() : actualShard(post, shardOfSequence);
             String stream = subscription + " / " + shard;
             recordDeliveries += post.records().size();
@@ -230,7 +236,7 @@ final class DeliveryValidator {
                             + first.describe() + " with a different body (sha-256 " + sha256(post.body()) + " vs "
                             + sha256(first.body()) + ")"));
                 }
-                if (!String.valueOf(first.subscriptionId()).equals(subscription)
+                if (!String.valueOf(first.subscriptionId()).equals(String.valueOf(post.subscriptionId()))
                         || !String.valueOf(first.shardId()).equals(String.valueOf(post.shardId()))) {
                     repeats.add(new Violation(Invariant.I3, post.describe() + " repeats the webhook-id of "
                             + first.describe() + " for another subscription or shard"));

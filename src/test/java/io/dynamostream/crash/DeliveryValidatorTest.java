@@ -210,10 +210,11 @@ class DeliveryValidatorTest {
     void givenMissingHeaders_whenValidated_thenContractFails() {
         post(null, null, null, body("k1:1"));
 
-        Report report = validator.validate(Set.of(), List.of("k1"), 0, Map.of("1", SHARD_A));
+        Report report = validator.validate(Set.of(SUB), List.of("k1"), 0, Map.of("1", SHARD_A));
 
         assertTrue(report.broke(Invariant.CONTRACT), report.toString());
         assertTrue(report.toString().contains("dynamo-stream-shard-id"), report.toString());
+        assertFalse(report.broke(Invariant.I1), "with one subscription, the POST counts for it");
     }
 
     @Test
