@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 3's proof against the packaged jar: the service is SIGKILLed at random moments while a writer fills a
  * resharding stream, and restarted on the same state directory each time; at the end every written record must have
  * arrived (I1), in order per shard (I2), with only in-flight batches repeated byte for byte, at most one per shard
- * and kill (I3).
+ * and kill (I3), and no child shard before its parent's last record (I4).
  *
  * <p>Default: 20 kills (about 2 to 3 minutes). Long variant:
  * {@code ./mvnw verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=CrashIT -Dcrash.kills=60}.

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -18,6 +19,8 @@ import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.localdb.LocalDynamoDbServer;
@@ -193,9 +196,14 @@ final class CrashScenario implements AutoCloseable {
 
     /** Validates what the receiver got; also writes the POST log and the report under target/crash-it. */
     DeliveryValidator.Report validate(int kills) throws IOException {
-        Map<String, String> shardOfSequence = dynamo.shardOfEachSequenceNumber(TABLE);
-        DeliveryValidator.Report report = validator.validate(Set.of(subscriptionId), written(), kills,
-                shardOfSequence);
+        Map<String, String> parentOfShard = new HashMap<>();
+        for (JsonNode shard : dynamo.get("shards?table=" + TABLE).path("shards")) {
+            if (shard.hasNonNull("parentShardId")) {
+                parentOfShard.put(shard.get("shardId").asText(), shard.get("parentShardId").asText());
+            }
+        }
+        var layout = new DeliveryValidator.StreamLayout(dynamo.shardOfEachSequenceNumber(TABLE), parentOfShard);
+        DeliveryValidator.Report report = validator.validate(Set.of(subscriptionId), written(), kills, layout);
         validator.writeLog(outDir.resolve("posts.txt"));
         Files.writeString(outDir.resolve("report.txt"), report + "\n");
         return report;

@@ -34,6 +34,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <li><b>I3</b> bounded duplicates: a record delivered again only ever arrives in a POST that repeats the shard's
  * latest batch exactly (same {@code webhook-id} and same body bytes), and per (subscription, shard) no more distinct
  * batches are re-sent than the service was killed (none after graceful stops);</li>
+ * <li><b>I4</b> lineage, when the stream's layout is given: a shard's first POST arrives after the last record of its
+ * nearest non-empty ancestor;</li>
  * <li><b>CONTRACT</b> the POST itself: a parsable Lambda body, the {@code webhook-id},
  * {@code dynamo-stream-subscription-id} and {@code dynamo-stream-shard-id} headers, and each record in the shard the
  * header names.</li>
@@ -44,7 +46,7 @@ final class DeliveryValidator {
 
     /** What the validator checks; {@code CONTRACT} covers headers and body shape. */
     enum Invariant {
-        I1, I2, I3, CONTRACT
+        I1, I2, I3, I4, CONTRACT
     }
 
     /** One broken invariant, with enough detail to find the POST in the service log. */
@@ -160,6 +162,27 @@ final class DeliveryValidator {
         }
     }
 
+    /**
+     * The stream as read back after the run.
+     *
+     * @param shardOfSequence shard id of each sequence number: checks the shard header, groups POSTs that lack it
+     * @param parentOfShard parent shard id of each shard that has one: for the lineage check (I4)
+     */
+    record StreamLayout(Map<String, String> shardOfSequence, Map<String, String> parentOfShard) {
+
+        /** Nothing known: no shard-header check and no lineage check. */
+        static final StreamLayout UNKNOWN = new StreamLayout(Map.of(), Map.of());
+
+        /** The last record of each shard that has records. */
+        private Map<String, String> lastRecordOfShard() {
+            Map<String, BigInteger> last = new HashMap<>();
+            shardOfSequence.forEach((seq, shard) -> last.merge(shard, new BigInteger(seq), BigInteger::max));
+            Map<String, String> out = new HashMap<>();
+            last.forEach((shard, seq) -> out.put(shard, seq.toString()));
+            return out;
+        }
+    }
+
     private final List<Post> posts = new ArrayList<>();
     /** Keys delivered so far, for "has everything arrived?" polls while the test runs. */
     private final Set<String> deliveredKeys = ConcurrentHashMap.newKeySet();
@@ -195,11 +218,10 @@ final class DeliveryValidator {
      *        subscription header counts for it (the missing header is still reported)
      * @param writtenKeys keys whose write succeeded (each one INSERT record)
      * @param kills how often the service was killed (SIGKILL); 0 when it only ever stopped gracefully
-     * @param shardOfSequence the stream's actual shard of each sequence number (read from the stream after the
-     *        run), to check the shard header and to group POSTs that lack it; may be empty
+     * @param layout the stream's shards as read back after the run, or {@link StreamLayout#UNKNOWN}
      */
-    Report validate(Set<String> subscriptions, Collection<String> writtenKeys, int kills,
-            Map<String, String> shardOfSequence) {
+    Report validate(Set<String> subscriptions, Collection<String> writtenKeys, int kills, StreamLayout layout) {
+        Map<String, String> shardOfSequence = layout.shardOfSequence();
         List<Post> all = snapshot();
         List<Violation> contract = new ArrayList<>();
         List<Violation> order = new ArrayList<>();
@@ -211,12 +233,17 @@ final class DeliveryValidator {
         Map<String, Set<String>> resentIdsOfShard = new TreeMap<>();
         Map<String, Set<String>> deliveredRecords = new HashMap<>();
         Map<String, Set<String>> keysOfSubscription = new HashMap<>();
+        // arrival index of each shard's first POST and of each record's first delivery, per subscription (I4)
+        Map<String, Map<String, Integer>> firstPostOfShard = new TreeMap<>();
+        Map<String, Map<String, Integer>> firstArrivalOfRecord = new HashMap<>();
+        int arrival = -1;
         long recordDeliveries = 0;
         long distinctRecords = 0;
         Set<String> writtenSet = new HashSet<>(writtenKeys);
         Set<String> unexpected = new LinkedHashSet<>();
 
         for (Post post : all) {
+            arrival++;
             if (post.malformed() != null) {
                 contract.add(new Violation(Invariant.CONTRACT, post.describe() + ": the body " + post.malformed()));
                 continue;
@@ -250,6 +277,8 @@ final class DeliveryValidator {
                 continue;
             }
             latestBatchOfShard.put(stream, post.webhookId());
+            firstPostOfShard.computeIfAbsent(subscription, s -> new TreeMap<>()).putIfAbsent(shard, arrival);
+            Map<String, Integer> arrivals = firstArrivalOfRecord.computeIfAbsent(subscription, s -> new HashMap<>());
             Set<String> seen = deliveredRecords.computeIfAbsent(subscription, s -> new HashSet<>());
             Set<String> keys = keysOfSubscription.computeIfAbsent(subscription, s -> new HashSet<>());
             for (Delivered r : post.records()) {
@@ -260,6 +289,7 @@ final class DeliveryValidator {
                 }
                 distinctRecords++;
                 keys.add(r.key());
+                arrivals.put(r.sequenceNumber(), arrival);
                 if (!writtenSet.contains(r.key())) {
                     unexpected.add(r.key());
                 }
@@ -295,9 +325,30 @@ final class DeliveryValidator {
             }
         }
 
+        List<Violation> lineage = new ArrayList<>();
+        Map<String, String> lastRecordOfShard = layout.lastRecordOfShard();
+        firstPostOfShard.forEach((subscription, shards) -> shards.forEach((shard, first) -> {
+            String ancestor = layout.parentOfShard().get(shard);
+            while (ancestor != null && !lastRecordOfShard.containsKey(ancestor)) {
+                ancestor = layout.parentOfShard().get(ancestor);
+            }
+            if (ancestor == null) {
+                return;
+            }
+            String last = lastRecordOfShard.get(ancestor);
+            Integer delivered = firstArrivalOfRecord.getOrDefault(subscription, Map.of()).get(last);
+            if (delivered == null || delivered > first) {
+                lineage.add(new Violation(Invariant.I4, "subscription " + subscription + ": shard " + shard
+                        + " was first delivered (POST #" + (first + 1) + ") before the last record " + last
+                        + " of its ancestor " + ancestor + (delivered == null ? " (never delivered)"
+                                : " (POST #" + (delivered + 1) + ")")));
+            }
+        }));
+
         List<Violation> violations = new ArrayList<>(loss);
         violations.addAll(order);
         violations.addAll(repeats);
+        violations.addAll(lineage);
         violations.addAll(contract);
         return new Report(writtenKeys.size(), distinctRecords, recordDeliveries - distinctRecords, resentBatches,
                 maxResentPerShard, kills, all.size(), unexpected.size(), List.copyOf(violations));

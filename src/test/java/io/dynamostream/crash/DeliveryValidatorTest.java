@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import io.dynamostream.crash.DeliveryValidator.Invariant;
 import io.dynamostream.crash.DeliveryValidator.Post;
 import io.dynamostream.crash.DeliveryValidator.Report;
+import io.dynamostream.crash.DeliveryValidator.StreamLayout;
 
 /** The crash test's validator on synthetic receiver logs: one that holds, and one breaking each invariant. */
 class DeliveryValidatorTest {
@@ -24,7 +25,12 @@ class DeliveryValidatorTest {
     private static final String OTHER_SUB = "01SUBSCRIPTION0000000000BB";
     private static final String SHARD_A = "shardId-00000000000000000001-aaaaaaaa";
     private static final String SHARD_B = "shardId-00000000000000000002-bbbbbbbb";
-    private static final Map<String, String> NO_SHARD_MAP = Map.of();
+    private static final String CHILD = "shardId-00000000000000000003-cccccccc";
+    private static final String GRANDCHILD = "shardId-00000000000000000004-dddddddd";
+
+    /** SHARD_A (records 1, 2) → CHILD (no records) → GRANDCHILD (record 3). */
+    private static final StreamLayout LINEAGE = new StreamLayout(Map.of("1", SHARD_A, "2", SHARD_A, "3", GRANDCHILD),
+            Map.of(CHILD, SHARD_A, GRANDCHILD, CHILD));
 
     private final DeliveryValidator validator = new DeliveryValidator();
 
@@ -36,6 +42,10 @@ class DeliveryValidatorTest {
                     + kv[0] + "\"}},\"SequenceNumber\":\"" + kv[1] + "\",\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
         }).collect(Collectors.joining(","));
         return ("{\"Records\":[" + list + "]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static StreamLayout layout(Map<String, String> shardOfSequence) {
+        return new StreamLayout(shardOfSequence, Map.of());
     }
 
     private void post(String subscription, String shard, String webhookId, byte[] body) {
@@ -60,7 +70,7 @@ class DeliveryValidatorTest {
         post(SHARD_B, "msg_5", "k7:10000");
 
         Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3", "k4", "k5", "k6", "k7"), 2,
-                Map.of("999", SHARD_A, "1001", SHARD_B, "10000", SHARD_B));
+                layout(Map.of("999", SHARD_A, "1001", SHARD_B, "10000", SHARD_B)));
 
         assertTrue(report.passed(), report.toString());
         assertEquals(7, report.written());
@@ -76,7 +86,7 @@ class DeliveryValidatorTest {
     void givenWrittenKeyNeverDelivered_whenValidated_thenI1Fails() {
         post(SHARD_A, "msg_1", "k1:1", "k2:2");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I1), report.toString());
         assertTrue(report.toString().contains("[k3]"), report.toString());
@@ -88,7 +98,7 @@ class DeliveryValidatorTest {
         post(OTHER_SUB, SHARD_A, "msg_2", body("k1:1"));
         post(SUB, SHARD_A, "msg_3", body("k2:2"));
 
-        Report report = validator.validate(Set.of(SUB, OTHER_SUB), List.of("k1", "k2"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB, OTHER_SUB), List.of("k1", "k2"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I1), report.toString());
         assertTrue(report.toString().contains("subscription " + OTHER_SUB), report.toString());
@@ -99,7 +109,7 @@ class DeliveryValidatorTest {
     void givenExpectedSubscriptionThatGotNothing_whenValidated_thenI1Fails() {
         post(SHARD_A, "msg_1", "k1:1");
 
-        Report report = validator.validate(Set.of(SUB, OTHER_SUB), List.of("k1"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB, OTHER_SUB), List.of("k1"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I1), report.toString());
     }
@@ -109,7 +119,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_1", "k1:1000");
         post(SHARD_A, "msg_2", "k2:999");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I2), report.toString());
         assertFalse(report.broke(Invariant.I1));
@@ -119,7 +129,7 @@ class DeliveryValidatorTest {
     void givenOutOfOrderWithinOneBatch_whenValidated_thenI2Fails() {
         post(SHARD_A, "msg_1", "k1:5", "k2:4");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I2), report.toString());
     }
@@ -129,7 +139,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_1", "k1:1000");
         post(SHARD_B, "msg_2", "k2:999");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.passed(), report.toString());
     }
@@ -139,7 +149,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_1", "k1:1", "k2:2");
         post(SHARD_A, "msg_2", "k2:2", "k3:3");   // restarted one record too early, under a new id
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 1, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 1, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I3), report.toString());
         assertEquals(1, report.duplicates());
@@ -150,7 +160,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_1", "k1:1");
         post(SHARD_A, "msg_2", "k1:1");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1"), 1, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1"), 1, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I3), report.toString());
     }
@@ -162,7 +172,7 @@ class DeliveryValidatorTest {
                 .getBytes(StandardCharsets.UTF_8);
         post(SUB, SHARD_A, "msg_1", reformatted);   // same records, other bytes: a signature would not match
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 1, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 1, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I3), report.toString());
         assertTrue(report.toString().contains("different body"), report.toString());
@@ -173,7 +183,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_1", "k1:1");
         post(SHARD_A, "msg_1", "k1:1");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I3), report.toString());
         assertTrue(report.toString().contains("more than the 0 kills allow"), report.toString());
@@ -188,7 +198,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_3", "k3:3");
         post(SHARD_A, "msg_3", "k3:3");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 2, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 2, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I3), report.toString());
         assertEquals(3, report.maxResentPerShard());
@@ -200,7 +210,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_2", "k2:2");
         post(SHARD_A, "msg_1", "k1:1");   // msg_2 was sent, so msg_1 had its 2xx: it was not in flight
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 1, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 1, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.I3), report.toString());
         assertTrue(report.toString().contains("not the latest"), report.toString());
@@ -210,7 +220,7 @@ class DeliveryValidatorTest {
     void givenMissingHeaders_whenValidated_thenContractFails() {
         post(null, null, null, body("k1:1"));
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1"), 0, Map.of("1", SHARD_A));
+        Report report = validator.validate(Set.of(SUB), List.of("k1"), 0, layout(Map.of("1", SHARD_A)));
 
         assertTrue(report.broke(Invariant.CONTRACT), report.toString());
         assertTrue(report.toString().contains("dynamo-stream-shard-id"), report.toString());
@@ -222,7 +232,7 @@ class DeliveryValidatorTest {
         post(SHARD_A, "msg_1", "k1:1", "k2:2");
 
         Report report = validator.validate(Set.of(SUB), List.of("k1", "k2"), 0,
-                Map.of("1", SHARD_A, "2", SHARD_B));
+                layout(Map.of("1", SHARD_A, "2", SHARD_B)));
 
         assertTrue(report.broke(Invariant.CONTRACT), report.toString());
     }
@@ -232,7 +242,7 @@ class DeliveryValidatorTest {
         post(SUB, SHARD_A, "msg_1", "{\"records\":[]}".getBytes(StandardCharsets.UTF_8));
         post(SUB, SHARD_A, "msg_2", "not json".getBytes(StandardCharsets.UTF_8));
 
-        Report report = validator.validate(Set.of(SUB), List.of(), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of(), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.broke(Invariant.CONTRACT), report.toString());
         assertEquals(2, report.violations().size(), report.toString());
@@ -242,11 +252,34 @@ class DeliveryValidatorTest {
     void givenDeliveredKeyThatWasNotInTheWrittenList_whenValidated_thenCountedAsUnexpectedOnly() {
         post(SHARD_A, "msg_1", "k1:1", "k2:2");
 
-        Report report = validator.validate(Set.of(SUB), List.of("k1"), 0, NO_SHARD_MAP);
+        Report report = validator.validate(Set.of(SUB), List.of("k1"), 0, StreamLayout.UNKNOWN);
 
         assertTrue(report.passed(), report.toString());
         assertEquals(1, report.unexpected());
         assertTrue(validator.deliveredAll(List.of("k1", "k2")));
         assertFalse(validator.deliveredAll(List.of("k3")));
+    }
+
+    @Test
+    void givenChildShardAfterItsAncestorsLastRecord_whenValidated_thenI4Holds() {
+        post(SHARD_A, "msg_1", "k1:1");
+        post(SHARD_A, "msg_2", "k2:2");
+        post(GRANDCHILD, "msg_3", "k3:3");
+
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 0, LINEAGE);
+
+        assertTrue(report.passed(), report.toString());
+    }
+
+    @Test
+    void givenChildShardDeliveredBeforeItsAncestorsLastRecord_whenValidated_thenI4Fails() {
+        post(SHARD_A, "msg_1", "k1:1");
+        post(GRANDCHILD, "msg_2", "k3:3");   // the empty parent does not hide the grandparent's record 2
+        post(SHARD_A, "msg_3", "k2:2");
+
+        Report report = validator.validate(Set.of(SUB), List.of("k1", "k2", "k3"), 0, LINEAGE);
+
+        assertTrue(report.broke(Invariant.I4), report.toString());
+        assertFalse(report.broke(Invariant.I2), "order is per shard");
     }
 }
