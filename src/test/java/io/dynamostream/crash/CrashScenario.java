@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * shutdown hook if the test JVM is interrupted.
  *
  * <p>Tunable through system properties: {@code crash.write-pause-ms} (pause between two writes, default 5),
- * {@code crash.reshard-ms} (interval of rollovers/splits, default 3000), {@code crash.catch-up-seconds} (how long the
+ * {@code crash.reshard-ms} (interval of rollovers/splits, default 5000), {@code crash.catch-up-seconds} (how long the
  * last start may take to deliver everything, default 90). Logs go to {@code target/crash-it/<name>/}: the service's
  * output of every start, one line per received POST, the validator's report.
  */
@@ -128,7 +128,7 @@ final class CrashScenario implements AutoCloseable {
     void startTraffic() {
         traffic.set(true);
         long pause = Long.getLong("crash.write-pause-ms", 5);
-        long reshardEvery = Long.getLong("crash.reshard-ms", 3000);
+        long reshardEvery = Long.getLong("crash.reshard-ms", 5000);
         threads.add(Thread.ofPlatform().name("crash-writer").start(() -> {
             for (int i = 1; traffic.get(); i++) {
                 String key = "k-%07d".formatted(i);
