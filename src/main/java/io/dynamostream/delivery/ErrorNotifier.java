@@ -7,13 +7,16 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.Redaction;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionChanged;
 
 /**
  * Sends the original tool's error notification {@code {"table_name", "message"}} to a subscription's URL when it ends
- * in ERROR. One attempt, in the background: the receiver may well be the thing that is failing.
+ * (ERROR or CLOSED), and the same with {@code kind}, {@code shard_id} and the sequence range when records will not be
+ * delivered ({@link DeliveryIncident}). One attempt, in the background: the receiver may well be the thing that is
+ * failing.
  */
 @ApplicationScoped
 public class ErrorNotifier {
@@ -27,15 +30,27 @@ public class ErrorNotifier {
     }
 
     void onChange(@Observes SubscriptionChanged change) {
-        if (change.kind() != SubscriptionChanged.Kind.FAILED) {
+        if (change.kind() != SubscriptionChanged.Kind.FAILED && change.kind() != SubscriptionChanged.Kind.CLOSED) {
             return;
         }
         Subscription s = change.subscription();
-        byte[] body = LambdaPayload.errorNotification(s.tableName(), s.error());
+        send(s, LambdaPayload.errorNotification(s.tableName(), s.error()), s.error());
+    }
+
+    /**
+     * Records that will not be delivered (a gap, a skipped batch, a dead letter): the same notification, plus the
+     * shard and the sequence range, so the receiver learns about it too (I1: never silent).
+     */
+    void onIncident(@Observes DeliveryIncident incident) {
+        Subscription s = incident.subscription();
+        send(s, LambdaPayload.incidentNotification(s.tableName(), incident), incident.message());
+    }
+
+    private void send(Subscription s, byte[] body, String message) {
         Thread.ofVirtual().name("notify-" + s.id()).start(() -> {
             // custom headers and signature too: a receiver that checks them must not drop the notification
             HttpDelivery.Attempt attempt = http.post(s.url(), body, WebhookSigner.headers(s,
-                    WebhookSigner.notificationId(s.id(), s.error()), body, Instant.now().getEpochSecond()));
+                    WebhookSigner.notificationId(s.id(), message), body, Instant.now().getEpochSecond()));
             if (attempt.isSuccess()) {
                 LOG.infof("Error notification for subscription %s sent to %s", s.id(), Redaction.url(s.url()));
             } else {

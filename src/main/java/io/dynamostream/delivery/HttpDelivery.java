@@ -69,6 +69,11 @@ public class HttpDelivery {
                 .setVerifyHost(true));
     }
 
+    /** The backoff between attempts ({@code dynamo-stream.delivery.initial-backoff}, {@code max-backoff}). */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
     @PreDestroy
     void close() {
         client.close();
@@ -146,7 +151,8 @@ public class HttpDelivery {
         vertx.getOrCreateContext().runOnContext(v -> client.request(options)
                 .compose(req -> req.send(Buffer.buffer(body)))
                 .compose(resp -> resp.body().map(b -> new Attempt(resp.statusCode(), errorText(resp.statusCode(), b),
-                        AttemptOutcome.of(resp.statusCode(), false, false), Duration.ofNanos(System.nanoTime() - started))))
+                        AttemptOutcome.of(resp.statusCode(), false, false), Duration.ofNanos(System.nanoTime() - started),
+                        retryAfter(resp.statusCode(), resp.getHeader("Retry-After")))))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         future.complete(ar.result());
@@ -192,6 +198,30 @@ public class HttpDelivery {
                 .putHeader("User-Agent", "dynamo-stream");
     }
 
+    /**
+     * The wait a 429 or 503 asks for with {@code Retry-After} (delay in seconds, or an HTTP date), null when there is
+     * none or it cannot be read.
+     */
+    static Duration retryAfter(int status, String header) {
+        if (header == null || status != 429 && status != 503) {
+            return null;
+        }
+        String value = header.trim();
+        try {
+            long seconds = Long.parseLong(value);
+            return seconds < 0 ? null : Duration.ofSeconds(seconds);
+        } catch (NumberFormatException notSeconds) {
+            try {
+                java.time.ZonedDateTime at = java.time.ZonedDateTime.parse(value,
+                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(java.time.Instant.now(), at.toInstant());
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (java.time.format.DateTimeParseException e) {
+                return null;
+            }
+        }
+    }
+
     private static String errorText(int status, Buffer body) {
         if (status >= 200 && status < 300 || body == null || body.length() == 0) {
             return null;
@@ -219,18 +249,21 @@ public class HttpDelivery {
         }
     }
 
-    /** The result of one POST: an HTTP status (0 when there was no response) and an error text. */
-    public record Attempt(int status, String error, AttemptOutcome outcome, Duration took) {
+    /**
+     * The result of one POST: an HTTP status (0 when there was no response), an error text, and the wait a 429/503
+     * asked for with {@code Retry-After} (null when none).
+     */
+    public record Attempt(int status, String error, AttemptOutcome outcome, Duration took, Duration retryAfter) {
 
         static Attempt failed(String error, AttemptOutcome outcome, long startedNanos) {
-            return new Attempt(0, error, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
+            return new Attempt(0, error, outcome, Duration.ofNanos(System.nanoTime() - startedNanos), null);
         }
 
-        boolean isSuccess() {
+        public boolean isSuccess() {
             return status >= 200 && status < 300;
         }
 
-        String describe() {
+        public String describe() {
             if (status == 0) {
                 return error;
             }

@@ -122,6 +122,42 @@ public final class LambdaPayload {
     }
 
     /**
+     * The notification of records that will not be delivered: the error notification's two fields, plus
+     * {@code kind} (GAP, SKIPPED, DEAD_LETTER), {@code shard_id}, {@code first_sequence_number},
+     * {@code last_sequence_number} and {@code records} (when known). For a gap the two sequence numbers are exclusive
+     * bounds: the last record delivered (absent at the start of the shard) and the first one read after it.
+     */
+    public static byte[] incidentNotification(String tableName, io.dynamostream.subscription.DeliveryIncident incident) {
+        BufferRecycler recycler = JSON._getBufferRecycler();
+        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, 256)) {
+            try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+                g.writeStartObject();
+                g.writeFieldName(TABLE_NAME);
+                g.writeString(tableName);
+                g.writeFieldName(MESSAGE);
+                g.writeString(incident.message());
+                g.writeStringField("kind", incident.kind().name());
+                g.writeStringField("shard_id", incident.shardId());
+                if (incident.firstSequenceNumber() != null) {
+                    g.writeStringField("first_sequence_number", incident.firstSequenceNumber());
+                }
+                if (incident.lastSequenceNumber() != null) {
+                    g.writeStringField("last_sequence_number", incident.lastSequenceNumber());
+                }
+                if (incident.records() > 0) {
+                    g.writeNumberField("records", incident.records());
+                }
+                g.writeEndObject();
+            }
+            byte[] result = out.toByteArray();
+            out.release();
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write incident notification", e);
+        }
+    }
+
+    /**
      * Error notification body {"table_name": ..., "message": ...} (the original tool's format). Both keys are
      * always present; a null argument is written as JSON null.
      */

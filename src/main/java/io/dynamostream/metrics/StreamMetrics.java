@@ -12,6 +12,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import io.dynamostream.subscription.Subscription;
+import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.SubscriptionChanged;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionStatus;
@@ -106,7 +107,24 @@ public class StreamMetrics {
             case REMOVED -> meters.getMeters().stream()
                     .filter(m -> s.id().equals(m.getId().getTag("subscription")))
                     .forEach(meters::remove);
-            case FAILED -> iteratorAges.keySet().removeIf(k -> k.startsWith(s.id() + "|"));
+            case FAILED, CLOSED, PAUSED -> iteratorAges.keySet().removeIf(k -> k.startsWith(s.id() + "|"));
+            case RESUMED -> {
+                // series were kept: nothing to create
+            }
+        }
+    }
+
+    /** Records that will not be delivered although the subscription runs: counted by kind. */
+    void onIncident(@Observes DeliveryIncident incident) {
+        Subscription s = incident.subscription();
+        switch (incident.kind()) {
+            case GAP -> gap(s.tableName());
+            case SKIPPED -> Counter.builder("dynamo_stream_records_skipped")
+                    .description("Records given up with on_failure: skip")
+                    .tags("subscription", s.id(), "table", s.tableName()).register(meters)
+                    .increment(incident.records());
+            case DEAD_LETTER -> Counter.builder("dynamo_stream_dead_letters").description("Batches given up and stored")
+                    .tags("subscription", s.id(), "table", s.tableName()).register(meters).increment();
         }
     }
 

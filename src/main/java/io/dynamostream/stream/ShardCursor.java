@@ -3,16 +3,19 @@ package io.dynamostream.stream;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
 import io.dynamostream.delivery.HttpDelivery;
 import io.dynamostream.delivery.LambdaPayload;
-import io.dynamostream.delivery.Outcome;
-import io.dynamostream.metrics.StreamMetrics;
+import io.dynamostream.delivery.RetryPolicy;
 import io.dynamostream.delivery.WebhookSigner;
+import io.dynamostream.metrics.StreamMetrics;
+import io.dynamostream.subscription.DeliveryIncident;
+import io.dynamostream.subscription.DeliverySettings;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -20,8 +23,15 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
 
 /**
  * One subscription's position on one shard, and the loop that delivers that shard's records to it: take a batch
- * from the shared {@link ShardReader}, POST it, and only after a 2xx move on (I2: strictly sequential per
- * subscription and shard). Runs on its own virtual thread; position fields are guarded by the reader's lock.
+ * from the shared {@link ShardReader}, POST it, and only after a 2xx checkpoint it and move on (I2, I5: strictly
+ * sequential per subscription and shard). Failure handling follows Lambda's event-source mapping: retries with
+ * backoff (and {@code Retry-After}), a record age limit, bisection of failing batches, then {@code on_failure}.
+ *
+ * <p>Before the first attempt of a batch its last sequence number is stored as "in flight": after a crash the same
+ * batch (same records, same body bytes, same {@code webhook-id}) is sent again, and nothing more (I3).
+ *
+ * <p>Runs on its own virtual thread. {@link #epoch}/{@link #next} are guarded by the reader's lock; the resume point
+ * is volatile because the reader reads it when it rewinds.
  */
 final class ShardCursor {
 
@@ -32,6 +42,10 @@ final class ShardCursor {
      * than a lost one.
      */
     static final Duration LATEST_CLOCK_MARGIN = Duration.ofSeconds(60);
+    /** Longest wait a receiver's {@code Retry-After} can impose on one attempt. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(15);
+    /** How long a resumed cursor waits for the rest of the batch that was in flight before a crash. */
+    private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(2);
 
     /** Callback into the owning {@link TableStream}. */
     interface Listener {
@@ -39,37 +53,69 @@ final class ShardCursor {
         void cursorFinished(ShardCursor cursor);
     }
 
+    /** How one batch ended. */
+    private enum Result {
+        /** Acknowledged with a 2xx, or handed to {@code on_failure: skip / dead_letter}: the cursor moves on. */
+        DONE,
+        /** The subscription ended (ERROR) or the cursor is stopping: nothing more is delivered. */
+        STOP
+    }
+
     private final Subscription subscription;
+    private final DeliverySettings settings;
     private final String streamArn;
     private final String shardId;
     private final String parentShardId;
     private final ShardReader reader;
     private final HttpDelivery delivery;
+    private final RetryPolicy backoff;
     private final SubscriptionRegistry registry;
     private final Listener listener;
-    private final int batchSize;
     private final StreamMetrics metrics;
 
     private long epoch;
     private long next;
+    /** The last sequence number this subscription acknowledged (or skipped) on this shard; null: none yet. */
+    private volatile String resumePoint;
     private BigInteger skipThrough;
+    /** Last sequence number of the batch that was in flight when the service stopped; null once re-sent. */
+    private BigInteger inFlightThrough;
     private long notBeforeEpochSecond = Long.MIN_VALUE;
+    /** The reader re-opened the shard at TRIM_HORIZON after a trimmed position: report the gap once. */
+    private volatile boolean gapPending;
     private volatile boolean stopped;
+    private volatile boolean interruptible = true;
     private Thread thread;
 
+    /**
+     * @param after the checkpoint to resume after, null when this subscription has acknowledged nothing on the shard
+     * @param inFlightThrough last sequence number of the batch in flight at the last stop, or null
+     * @param skipOlderRecords skip records created before the subscription (LATEST subscriptions)
+     */
     ShardCursor(Subscription subscription, String streamArn, ShardLineage.Shard shard, ShardReader reader,
-            HttpDelivery delivery, SubscriptionRegistry registry, Listener listener, int batchSize,
-            StreamMetrics metrics) {
-        this.metrics = metrics;
+            HttpDelivery delivery, SubscriptionRegistry registry, Listener listener, StreamMetrics metrics,
+            String after, String inFlightThrough, boolean skipOlderRecords) {
         this.subscription = subscription;
+        this.settings = subscription.settings();
         this.streamArn = streamArn;
         this.shardId = shard.shardId();
         this.parentShardId = shard.parentShardId();
         this.reader = reader;
         this.delivery = delivery;
+        this.backoff = delivery.retryPolicy();
         this.registry = registry;
         this.listener = listener;
-        this.batchSize = batchSize;
+        this.metrics = metrics;
+        if (after != null) {
+            resumePoint = after;
+            skipThrough = SequenceNumbers.parse(after);
+        }
+        if (inFlightThrough != null) {
+            this.inFlightThrough = SequenceNumbers.parse(inFlightThrough);
+        }
+        if (skipOlderRecords) {
+            notBeforeEpochSecond = subscription.createdAt().minus(LATEST_CLOCK_MARGIN).getEpochSecond();
+        }
     }
 
     String subscriptionId() {
@@ -88,53 +134,107 @@ final class ShardCursor {
         return next;
     }
 
+    int batchSize() {
+        return settings.batchSize();
+    }
+
+    /** Where the reader must re-open the shard for this cursor: after this sequence number, or (null) the start. */
+    String resumePoint() {
+        return resumePoint;
+    }
+
     /** Called by the reader under its lock. */
     void position(long epoch, long next) {
         this.epoch = epoch;
         this.next = next;
     }
 
+    /** Called by the reader under its lock when it starts a new epoch. */
+    void epochChanged(boolean afterTrim) {
+        if (afterTrim) {
+            gapPending = true;
+        }
+    }
+
     /**
      * Called by the reader under its lock when this cursor joins at the end of the buffer (LATEST): records up to
-     * {@code lastRead} and records created well before the registration are not for this subscription.
+     * {@code lastRead} and records created well before the registration are not for this subscription. The floor
+     * is stored as the checkpoint, so a restart does not go back before it.
      */
     void floor(String lastRead) {
         if (lastRead != null) {
             skipThrough = SequenceNumbers.parse(lastRead);
+            resumePoint = lastRead;
         }
         notBeforeEpochSecond = subscription.createdAt().minus(LATEST_CLOCK_MARGIN).getEpochSecond();
     }
 
     void start() {
+        if (resumePoint != null) {
+            registry.checkpoint(subscription.id(), shardId, resumePoint);
+        }
         registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.READING);
         thread = Thread.ofVirtual().name("cursor-" + subscription.id() + "-" + shardId).start(this::run);
     }
 
+    /** Stops now: an attempt in progress is abandoned (its batch is sent again later). */
     void stop() {
         stopped = true;
-        if (thread != null && thread != Thread.currentThread()) {
+        if (thread != null && thread != Thread.currentThread() && interruptible) {
             thread.interrupt();
         }
+    }
+
+    /**
+     * Graceful stop (I11): takes no new batch and starts no new attempt, but lets the attempt in progress finish, so
+     * a 2xx that arrives is still checkpointed. {@link #awaitStopped} waits for it.
+     */
+    void drain() {
+        interruptible = false;
+        stopped = true;
+    }
+
+    /** Waits until the delivery thread has ended; false when it is still running at the deadline. */
+    boolean awaitStopped(long deadlineNanos) throws InterruptedException {
+        Thread t = thread;
+        if (t == null) {
+            return true;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        return left > 0 ? t.join(Duration.ofNanos(left)) : !t.isAlive();
     }
 
     private void run() {
         try {
             while (!stopped) {
-                ShardReader.Batch batch = reader.take(this, batchSize);
+                ShardReader.Batch batch = take();
                 if (batch == null || stopped) {
                     return;
                 }
                 if (batch.endOfShard()) {
-                    registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.FINISHED);
+                    registry.finished(subscription.id(), shardId);
                     metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
                     listener.cursorFinished(this);
                     return;
                 }
-                List<Record> records = unseen(batch.records());
-                if (!records.isEmpty() && !deliver(records)) {
+                List<Record> records = batch.records();
+                if (gapPending) {
+                    checkGap(records.get(0));
+                }
+                int seen = leadingSeen(records);
+                if (seen > 0) {
+                    // already acknowledged (after a rewind or a restart) or older than a LATEST subscription
+                    reader.advance(this, batch.epoch(), seen);
+                    continue;
+                }
+                records = cutAtInFlight(records, batch);
+                if (records == null) {
+                    continue;
+                }
+                if (deliver(records, 0, true) == Result.STOP) {
                     return;
                 }
-                reader.advance(this, batch.epoch(), batch.records().size());
+                reader.advance(this, batch.epoch(), records.size());
             }
         } catch (InterruptedException e) {
             // stopped
@@ -144,63 +244,211 @@ final class ShardCursor {
         }
     }
 
-    /** Drops records this subscription already acknowledged or that predate it (after a rewind, or LATEST). */
-    private List<Record> unseen(List<Record> batch) {
-        List<Record> out = new ArrayList<>(batch.size());
+    /** The next batch: at once when records wait (no window), else when full or when the window has passed. */
+    private ShardReader.Batch take() throws InterruptedException {
+        int max = settings.batchSize();
+        long window = settings.batchingWindow().toNanos();
+        if (inFlightThrough != null) {
+            return reader.take(this, max, 1, System.nanoTime());
+        }
+        return reader.take(this, max, window > 0 ? max : 1, System.nanoTime() + window);
+    }
+
+    /** How many records at the head of the batch this subscription must not get (acknowledged, or too old). */
+    private int leadingSeen(List<Record> batch) {
+        int n = 0;
         // a shard's records come in increasing order: once one is past skipThrough, all that follow are
-        boolean pastSkip = skipThrough == null;
         for (Record r : batch) {
-            if (!pastSkip) {
-                if (ShardReader.sequenceOf(r).compareTo(skipThrough) <= 0) {
-                    continue;
-                }
-                pastSkip = true;
+            if (skipThrough != null && ShardReader.sequenceOf(r).compareTo(skipThrough) <= 0) {
+                n++;
+                continue;
             }
             Instant created = r.dynamodb().approximateCreationDateTime();
             if (created != null && created.getEpochSecond() < notBeforeEpochSecond) {
+                n++;
                 continue;
             }
-            out.add(r);
+            break;
         }
-        return out;
+        return n;
     }
 
-    /** POSTs one batch with retries; true when acknowledged, false when this cursor must stop. */
-    private boolean deliver(List<Record> records) {
-        byte[] body = LambdaPayload.body(records, streamArn);
-        String messageId = WebhookSigner.batchId(subscription.id(), shardId,
-                records.get(0).dynamodb().sequenceNumber(), records.get(records.size() - 1).dynamodb().sequenceNumber());
-        // signed per attempt: webhook-timestamp is this attempt's time, so late retries stay within the receiver's
-        // tolerance (Standard Webhooks verifiers refuse timestamps more than 5 minutes off)
-        Outcome outcome = delivery.deliver(subscription.url(), body,
-                () -> WebhookSigner.headers(subscription, messageId, body, Instant.now().getEpochSecond()),
-                () -> stopped || !registry.isRunning(subscription.id()),
-                reason -> registry.deliveryFailed(subscription.id(), shardId, reason),
-                attempt -> metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(),
-                        attempt.took()));
-        switch (outcome) {
-            case Outcome.Delivered d -> {
-                Record lastRecord = records.get(records.size() - 1);
-                String last = lastRecord.dynamodb().sequenceNumber();
-                skipThrough = SequenceNumbers.parse(last);
-                registry.delivered(subscription.id(), shardId, last, records.size());
-                metrics.delivered(subscription.id(), subscription.tableName(), shardId, records.size(),
-                        lastRecord.dynamodb().approximateCreationDateTime());
-                return true;
-            }
-            case Outcome.GaveUp g -> {
-                registry.fail(subscription.id(), g.message() + " (shard " + shardId + ", sequence numbers "
-                        + records.get(0).dynamodb().sequenceNumber() + " to "
-                        + records.get(records.size() - 1).dynamodb().sequenceNumber() + ")");
-                return false;
-            }
-            case Outcome.Gone g -> {
-                registry.fail(subscription.id(), g.message());
-                return false;
-            }
-            case Outcome.Cancelled c -> {
-                return false;
+    /**
+     * After a restart the first batch ends exactly where the batch in flight ended, so it is the same batch.
+     * Returns null when the rest of it is not buffered yet and is worth waiting for.
+     */
+    private List<Record> cutAtInFlight(List<Record> records, ShardReader.Batch batch) throws InterruptedException {
+        if (inFlightThrough == null) {
+            return records;
+        }
+        BigInteger through = inFlightThrough;
+        for (int i = 0; i < records.size(); i++) {
+            int c = ShardReader.sequenceOf(records.get(i)).compareTo(through);
+            if (c >= 0) {
+                inFlightThrough = null;
+                return records.subList(0, c == 0 ? i + 1 : Math.max(i, 1));
             }
         }
+        if (records.size() < settings.batchSize()) {
+            ShardReader.Batch more = reader.take(this, settings.batchSize(), records.size() + 1,
+                    System.nanoTime() + IN_FLIGHT_WAIT.toNanos());
+            if (more != null && !more.endOfShard() && more.epoch() == batch.epoch()
+                    && more.records().size() > records.size()) {
+                return null; // take again: the batch now reaches further
+            }
+        }
+        inFlightThrough = null; // the batch size changed or the records are gone: deliver what is there
+        return records;
+    }
+
+    /**
+     * First records after the reader re-opened a trimmed shard at TRIM_HORIZON: when they are past this cursor's
+     * position, the records in between are lost (I1: reported, never silent).
+     */
+    private void checkGap(Record firstAfterTrim) {
+        gapPending = false;
+        if (skipThrough != null && ShardReader.sequenceOf(firstAfterTrim).compareTo(skipThrough) <= 0) {
+            return; // this cursor's position is still retained: nothing of its records was trimmed
+        }
+        String before = firstAfterTrim.dynamodb().sequenceNumber();
+        registry.incident(subscription.id(), DeliveryIncident.Kind.GAP, shardId, resumePoint, before, 0,
+                "gap: records of shard " + shardId + (resumePoint == null ? "" : " after sequence number " + resumePoint)
+                        + " and before " + before + " were trimmed from the stream (older than 24 h) before they "
+                        + "were delivered; continuing from " + before);
+    }
+
+    /**
+     * Delivers one batch with retries; bisects a failing batch when asked (a split does not use up retries); applies
+     * {@code on_failure} to a batch that is given up.
+     *
+     * @param failedAttempts failed attempts already made for these records (carried into the halves of a split)
+     * @param top whether this is a whole batch as taken from the reader (its range is stored as in flight)
+     */
+    private Result deliver(List<Record> records, int failedAttempts, boolean top) throws InterruptedException {
+        String first = records.get(0).dynamodb().sequenceNumber();
+        String last = records.get(records.size() - 1).dynamodb().sequenceNumber();
+        byte[] body = LambdaPayload.body(records, streamArn);
+        String messageId = WebhookSigner.batchId(subscription.id(), shardId, first, last);
+        if (top) {
+            registry.inFlight(subscription.id(), shardId, last);
+        }
+        int failed = failedAttempts;
+        while (true) {
+            if (stopped || !registry.isRunning(subscription.id())) {
+                return Result.STOP;
+            }
+            String tooOld = ageProblem(records);
+            if (tooOld != null) {
+                return giveUp(records, first, last, body, tooOld);
+            }
+            // signed per attempt: webhook-timestamp is this attempt's time, so late retries stay within the
+            // receiver's tolerance (Standard Webhooks verifiers refuse timestamps more than 5 minutes off)
+            Map<String, String> headers = WebhookSigner.headers(subscription, messageId, body,
+                    Instant.now().getEpochSecond());
+            headers.put("dynamo-stream-subscription-id", subscription.id());
+            headers.put("dynamo-stream-shard-id", shardId);
+            HttpDelivery.Attempt attempt = delivery.post(subscription.url(), body, headers);
+            metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(), attempt.took());
+            if (attempt.isSuccess()) {
+                acknowledged(records, last);
+                return Result.DONE;
+            }
+            if (attempt.status() == 410) {
+                registry.fail(subscription.id(), "receiver answered 410 Gone: " + attempt.describe());
+                return Result.STOP;
+            }
+            if (stopped) {
+                return Result.STOP; // the attempt that was allowed to finish failed: re-sent after the restart
+            }
+            String reason = attempt.describe();
+            if (settings.bisectOnError() && records.size() > 1) {
+                registry.deliveryFailed(subscription.id(), shardId, "batch of " + records.size() + " records failed ("
+                        + reason + "); splitting it in two");
+                if (!pause(backoff.backoff(failed + 1), attempt)) {
+                    return Result.STOP;
+                }
+                int half = records.size() / 2;
+                if (deliver(records.subList(0, half), failed, false) == Result.STOP) {
+                    return Result.STOP;
+                }
+                return deliver(records.subList(half, records.size()), failed, false);
+            }
+            failed++;
+            String limit = settings.retriesForever() ? "" : "/" + (settings.maximumRetryAttempts() + 1);
+            registry.deliveryFailed(subscription.id(), shardId, "attempt " + failed + limit + " failed: " + reason);
+            if (!settings.retriesForever() && failed > settings.maximumRetryAttempts()) {
+                return giveUp(records, first, last, body, "delivery to " + redactedUrl() + " failed after "
+                        + failed + " attempts; last: " + reason);
+            }
+            if (!pause(backoff.backoff(failed), attempt)) {
+                return Result.STOP;
+            }
+        }
+    }
+
+    /** Waits the backoff, or longer when the receiver asked with {@code Retry-After}; false when stopped. */
+    private boolean pause(Duration wait, HttpDelivery.Attempt attempt) throws InterruptedException {
+        Duration retryAfter = attempt.retryAfter();
+        if (retryAfter != null && retryAfter.compareTo(wait) > 0) {
+            wait = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
+        }
+        LOG.warnf("Subscription %s, shard %s: POST %s %s; retrying in %d ms", subscription.id(), shardId,
+                redactedUrl(), io.dynamostream.subscription.Redaction.text(attempt.describe()), wait.toMillis());
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!stopped && registry.isRunning(subscription.id())) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return true;
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+        }
+        return false;
+    }
+
+    /** Why the batch is too old to deliver (maximum_record_age_in_seconds), or null. */
+    private String ageProblem(List<Record> records) {
+        Duration max = settings.maximumRecordAge();
+        if (max == null) {
+            return null;
+        }
+        Instant oldest = records.get(0).dynamodb().approximateCreationDateTime();
+        if (oldest == null || !oldest.plus(max).isBefore(Instant.now())) {
+            return null;
+        }
+        return "records older than maximum_record_age_in_seconds (" + max.toSeconds() + " s): the oldest was created "
+                + oldest;
+    }
+
+    private void acknowledged(List<Record> records, String last) {
+        Record lastRecord = records.get(records.size() - 1);
+        skipThrough = SequenceNumbers.parse(last);
+        resumePoint = last;
+        registry.delivered(subscription.id(), shardId, last, records.size());
+        metrics.delivered(subscription.id(), subscription.tableName(), shardId, records.size(),
+                lastRecord.dynamodb().approximateCreationDateTime());
+    }
+
+    /** Applies on_failure to a batch that will not be delivered. */
+    private Result giveUp(List<Record> records, String first, String last, byte[] body, String reason) {
+        String range = " (shard " + shardId + ", sequence numbers " + first + " to " + last + ", " + records.size()
+                + " records)";
+        switch (settings.onFailure()) {
+            case STOP -> {
+                registry.fail(subscription.id(), reason + range);
+                return Result.STOP;
+            }
+            case SKIP -> registry.incident(subscription.id(), DeliveryIncident.Kind.SKIPPED, shardId, first, last,
+                    records.size(), "skipped " + records.size() + " records: " + reason + range);
+            case DEAD_LETTER -> registry.deadLetter(subscription.id(), shardId, first, last, records.size(), reason,
+                    body);
+        }
+        skipThrough = SequenceNumbers.parse(last);
+        resumePoint = last;
+        registry.checkpoint(subscription.id(), shardId, last);
+        return Result.DONE;
+    }
+
+    private String redactedUrl() {
+        return io.dynamostream.subscription.Redaction.url(subscription.url());
     }
 }

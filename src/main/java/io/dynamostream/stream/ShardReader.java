@@ -30,8 +30,11 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *      ▲                     │  └──(closed shard, no next iterator)──▶ ENDED
  *      └──(expired iterator / trimmed / rewind)──┘
  * </pre>
- * A rewind (a cursor needs records the buffer no longer has) re-opens the shard at TRIM_HORIZON; every cursor then
- * restarts at the new buffer's head and skips what it already delivered, by sequence number.
+ * A rewind (a cursor needs records the buffer no longer has) re-opens the shard after the earliest position any
+ * attached cursor still needs (its checkpoint), or at TRIM_HORIZON when one needs the whole shard; every cursor then
+ * restarts at the new buffer's head and skips what it already delivered, by sequence number. A trimmed position
+ * (records older than 24 h are gone) re-opens at TRIM_HORIZON and marks the new epoch as following a gap, which each
+ * cursor reports with its own sequence range.
  *
  * <p>Thread-safety: all buffer state is guarded by {@link #lock}; the reader runs on its own virtual thread.
  */
@@ -52,6 +55,19 @@ final class ShardReader {
     record Batch(List<Record> records, long epoch, boolean endOfShard) {
     }
 
+    /**
+     * Where a cursor starts: the whole shard ({@code TRIM_HORIZON}), after a checkpoint
+     * ({@code AFTER_SEQUENCE_NUMBER}, with {@code after}), or at the reader's current end ({@code LATEST}).
+     */
+    record Start(ShardIteratorType type, String after) {
+        static final Start TRIM_HORIZON = new Start(ShardIteratorType.TRIM_HORIZON, null);
+        static final Start LATEST = new Start(ShardIteratorType.LATEST, null);
+
+        static Start after(String sequenceNumber) {
+            return new Start(ShardIteratorType.AFTER_SEQUENCE_NUMBER, sequenceNumber);
+        }
+    }
+
     private final String streamArn;
     private final String shardId;
     private final DynamoDbStreamsClient streams;
@@ -70,7 +86,17 @@ final class ShardReader {
     /** Absolute index (within the epoch) of {@code buffer.get(0)}. */
     private long base;
     private long epoch;
-    private boolean epochFromTrimHorizon;
+    /**
+     * Every record after this sequence number is in the buffer or still to be read in this epoch; null with
+     * {@link #latestEpoch} false means every record of the shard.
+     */
+    private BigInteger coveredAfter;
+    /** The epoch began at LATEST: what came before its first record is unknown. */
+    private boolean latestEpoch;
+    /** The epoch began at TRIM_HORIZON because the position that was being read had been trimmed. */
+    private boolean trimmedEpoch;
+    /** Records at most in the buffer: the configured size, or the largest batch size of the attached cursors. */
+    private int capacity;
     private boolean ended;
     private boolean stopped;
     private boolean rewindRequested;
@@ -78,17 +104,24 @@ final class ShardReader {
     private String lastReadSequenceNumber;
     private Thread thread;
 
-    ShardReader(String tableName, String streamArn, String shardId, ShardIteratorType startType,
+    ShardReader(String tableName, String streamArn, String shardId, Start start,
             DynamoDbStreamsClient streams, DynamoStreamConfig.Reader settings, Listener listener, StreamMetrics metrics) {
         this.tableName = tableName;
         this.metrics = metrics;
         this.streamArn = streamArn;
         this.shardId = shardId;
-        this.startType = startType;
-        this.epochFromTrimHorizon = startType == ShardIteratorType.TRIM_HORIZON;
         this.streams = streams;
         this.settings = settings;
         this.listener = listener;
+        this.capacity = settings.bufferRecords();
+        if (start.type() == ShardIteratorType.LATEST) {
+            this.startType = ShardIteratorType.LATEST;
+            this.latestEpoch = true;
+        } else {
+            this.startType = ShardIteratorType.TRIM_HORIZON;
+            this.lastReadSequenceNumber = start.after();
+            this.coveredAfter = start.after() == null ? null : SequenceNumbers.parse(start.after());
+        }
     }
 
     String shardId() {
@@ -96,11 +129,12 @@ final class ShardReader {
     }
 
     /**
-     * Opens the first iterator in the caller's thread (so a LATEST position is fixed when this returns), then starts
-     * reading on a virtual thread.
+     * Starts reading on a virtual thread. A LATEST position is fixed in the caller's thread before this returns (so
+     * records written after a registration are read); other positions are opened by the reader thread, where a
+     * trimmed or failing position is handled like any later error.
      */
     void start() {
-        String iterator = openIterator();
+        String iterator = startType() == ShardIteratorType.LATEST ? openIterator() : null;
         thread = Thread.ofVirtual().name("reader-" + shardId).start(() -> run(iterator));
     }
 
@@ -129,27 +163,43 @@ final class ShardReader {
     }
 
     /**
-     * Attaches a cursor. {@code fromStart}: the cursor needs every record of the shard (TRIM_HORIZON); if the buffer
-     * no longer holds them, the reader rewinds. Otherwise the cursor starts at the current end of the buffer (LATEST)
-     * and gets the sequence number of the last record read so far as its floor.
+     * Attaches a cursor. {@code TRIM_HORIZON}: the cursor needs every record of the shard; {@code AFTER}: every record
+     * after its checkpoint (the cursor already knows it and skips up to it). When the buffer no longer covers that,
+     * the reader rewinds. {@code LATEST}: the cursor starts at the current end of the buffer and gets the sequence
+     * number of the last record read so far as its floor.
      */
-    void attach(ShardCursor cursor, boolean fromStart) {
+    void attach(ShardCursor cursor, Start start, int batchSize) {
         lock.lock();
         try {
             cursors.add(cursor);
-            if (fromStart) {
-                if (!epochFromTrimHorizon || base > 0) {
-                    rewindRequested = true;
-                    readerWake.signalAll();
-                }
-                cursor.position(epoch, 0);
-            } else {
+            capacity = Math.max(capacity, batchSize);
+            if (start.type() == ShardIteratorType.LATEST) {
                 cursor.position(epoch, base + buffer.size());
                 cursor.floor(lastReadSequenceNumber);
+                return;
             }
+            if (!covers(start.after() == null ? null : SequenceNumbers.parse(start.after()))) {
+                rewindRequested = true;
+                readerWake.signalAll();
+            }
+            cursor.position(epoch, base);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether every record after {@code after} (null: every record of the shard) is buffered or still to be read. */
+    private boolean covers(BigInteger after) {
+        if (!latestEpoch && coveredAfter == null) {
+            return true;
+        }
+        if (after == null) {
+            return false;
+        }
+        if (coveredAfter != null && after.compareTo(coveredAfter) >= 0) {
+            return true;
+        }
+        return lastReadSequenceNumber != null && after.compareTo(SequenceNumbers.parse(lastReadSequenceNumber)) >= 0;
     }
 
     /** Detaches a cursor; records only it still needed leave the buffer. Returns whether no cursor is left. */
@@ -165,26 +215,33 @@ final class ShardReader {
     }
 
     /**
-     * Blocks until records are available at the cursor's position (up to {@code max}), the shard ended, or the reader
-     * stopped (then null).
+     * Blocks until records are available at the cursor's position, the shard ended, or the reader stopped (then
+     * null). Returns up to {@code max} records as soon as {@code min} are there, or whatever is there (at least one)
+     * once {@code deadlineNanos} ({@link System#nanoTime()}) has passed or the shard has ended: the batching window.
      */
-    Batch take(ShardCursor cursor, int max) throws InterruptedException {
+    Batch take(ShardCursor cursor, int max, int min, long deadlineNanos) throws InterruptedException {
         lock.lock();
         try {
             while (!stopped) {
                 if (cursor.epoch() != epoch) {
-                    cursor.position(epoch, 0);
+                    cursor.position(epoch, base);
+                    cursor.epochChanged(trimmedEpoch);
                 }
                 long available = base + buffer.size() - cursor.next();
-                if (available > 0) {
+                long left = deadlineNanos - System.nanoTime();
+                if (available >= min || available > 0 && (left <= 0 || ended)) {
                     int from = (int) (cursor.next() - base);
                     int n = (int) Math.min(max, available);
                     return new Batch(List.copyOf(buffer.subList(from, from + n)), epoch, false);
                 }
-                if (ended) {
+                if (ended && available == 0) {
                     return new Batch(List.of(), epoch, true);
                 }
-                changed.await();
+                if (available > 0) {
+                    changed.awaitNanos(left);
+                } else {
+                    changed.await();
+                }
             }
             return null;
         } finally {
@@ -214,7 +271,11 @@ final class ShardReader {
         }
         int drop = (int) (min - base);
         if (drop > 0) {
-            boolean wasFull = buffer.size() >= settings.bufferRecords();
+            boolean wasFull = buffer.size() >= capacity;
+            BigInteger lastEvicted = sequenceOf(buffer.get(drop - 1));
+            if (coveredAfter == null || lastEvicted.compareTo(coveredAfter) > 0) {
+                coveredAfter = lastEvicted;
+            }
             buffer.subList(0, drop).clear();
             base = min;
             if (wasFull) {
@@ -282,7 +343,7 @@ final class ShardReader {
                             // meanwhile. Re-read the shard; cursors skip records older than their subscription.
                             LOG.infof("LATEST iterator of %s expired before any record was read; re-reading it "
                                     + "from TRIM_HORIZON", shardId);
-                            restartAtTrimHorizon();
+                            restartAtTrimHorizon(false);
                         } else {
                             LOG.infof("Shard iterator of %s expired; re-opening after %s", shardId,
                                     lastReadSequenceNumber());
@@ -290,11 +351,11 @@ final class ShardReader {
                         iterator = reopenQuietly();
                     }
                     case TRIMMED -> {
-                        metrics.gap(tableName);
-                        LOG.errorf("Gap: records of shard %s of %s after sequence number %s were trimmed (older "
-                                + "than 24 h) before they were read; continuing at TRIM_HORIZON", shardId, streamArn,
+                        // each cursor reports its own gap (log, metric, notification) when it sees the new epoch
+                        LOG.warnf("Shard %s of %s: records after sequence number %s were trimmed (older than 24 h) "
+                                + "before they were read; continuing at TRIM_HORIZON", shardId, streamArn,
                                 lastReadSequenceNumber());
-                        restartAtTrimHorizon();
+                        restartAtTrimHorizon(true);
                         iterator = reopenQuietly();
                     }
                     case NOT_FOUND, FATAL -> {
@@ -374,7 +435,7 @@ final class ShardReader {
     private boolean awaitRoom() throws InterruptedException {
         lock.lock();
         try {
-            while (!stopped && !rewindRequested && buffer.size() >= settings.bufferRecords()) {
+            while (!stopped && !rewindRequested && buffer.size() >= capacity) {
                 readerWake.await();
             }
             return !stopped;
@@ -396,7 +457,10 @@ final class ShardReader {
         }
     }
 
-    /** Applies a pending rewind: new epoch, empty buffer, TRIM_HORIZON. */
+    /**
+     * Applies a pending rewind: new epoch, empty buffer, re-opened after the earliest checkpoint of the attached
+     * cursors, or at TRIM_HORIZON when one of them needs the whole shard.
+     */
     private boolean consumeRewind() {
         lock.lock();
         try {
@@ -404,32 +468,55 @@ final class ShardReader {
                 return false;
             }
             rewindRequested = false;
-            resetToTrimHorizon();
-            LOG.infof("Shard %s of %s: re-reading from TRIM_HORIZON for a subscription that needs older records",
-                    shardId, streamArn);
+            String after = null;
+            BigInteger earliest = null;
+            for (ShardCursor c : cursors) {
+                String point = c.resumePoint();
+                if (point == null) {
+                    earliest = null;
+                    after = null;
+                    break;
+                }
+                BigInteger n = SequenceNumbers.parse(point);
+                if (earliest == null || n.compareTo(earliest) < 0) {
+                    earliest = n;
+                    after = point;
+                }
+            }
+            resetTo(after, false);
+            LOG.infof("Shard %s of %s: re-reading from %s for a subscription that needs older records", shardId,
+                    streamArn, after == null ? "TRIM_HORIZON" : "after " + after);
             return true;
         } finally {
             lock.unlock();
         }
     }
 
-    private void restartAtTrimHorizon() {
+    private void restartAtTrimHorizon(boolean trimmed) {
         lock.lock();
         try {
-            resetToTrimHorizon();
+            resetTo(null, trimmed);
         } finally {
             lock.unlock();
         }
     }
 
-    private void resetToTrimHorizon() {
+    /** New epoch, empty buffer, reading after {@code after} (null: TRIM_HORIZON). */
+    private void resetTo(String after, boolean trimmed) {
         epoch++;
         buffer.clear();
         base = 0;
         ended = false;
-        lastReadSequenceNumber = null;
+        lastReadSequenceNumber = after;
+        coveredAfter = after == null ? null : SequenceNumbers.parse(after);
+        latestEpoch = false;
+        trimmedEpoch = trimmed;
         startType = ShardIteratorType.TRIM_HORIZON;
-        epochFromTrimHorizon = true;
+        // every cursor moves to the new epoch now, so none of them is left behind records evicted meanwhile
+        for (ShardCursor c : cursors) {
+            c.position(epoch, 0);
+            c.epochChanged(trimmed);
+        }
         changed.signalAll();
     }
 

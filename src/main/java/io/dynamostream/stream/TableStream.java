@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.delivery.HttpDelivery;
 import io.dynamostream.metrics.StreamMetrics;
+import io.dynamostream.state.StateStore;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.StartingPosition;
 import io.dynamostream.subscription.Subscription;
@@ -22,7 +23,6 @@ import io.dynamostream.subscription.SubscriptionRegistry;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.dynamodb.model.ShardFilterType;
-import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.model.StreamStatus;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
@@ -56,6 +56,8 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
     private volatile String lastTransientError;
     private volatile Instant lastDiscovery;
     private boolean closed;
+    /** Why the stream ended (disabled or replaced): its shards are read to their ends, then CLOSED. */
+    private String endedReason;
 
     /** One subscription's state on this table. */
     private static final class Member {
@@ -65,10 +67,18 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         /** Open shards at registration of a LATEST subscription: joined at the reader's current end. */
         final Set<String> joinAtEnd = new HashSet<>();
         final Map<String, ShardCursor> cursors = new HashMap<>();
+        /** Stored positions, read when the member is attached; used when a shard's cursor is created. */
+        final Map<String, StateStore.Checkpoint> checkpoints;
         boolean initialised;
 
-        Member(Subscription subscription) {
+        Member(Subscription subscription, Map<String, StateStore.Checkpoint> checkpoints) {
             this.subscription = subscription;
+            this.checkpoints = checkpoints;
+            checkpoints.forEach((shard, cp) -> {
+                if (cp.finished()) {
+                    finished.add(shard);
+                }
+            });
         }
     }
 
@@ -83,11 +93,16 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         this.delivery = delivery;
     }
 
-    /** Adds a subscription and, when the stream can be reached now, starts reading for it before returning. */
+    /**
+     * Adds a subscription and, when the stream can be reached now, starts reading for it before returning: from its
+     * checkpoints when it has been read before, else at its starting position.
+     */
     void attach(Subscription subscription) {
         lock.lock();
         try {
-            members.putIfAbsent(subscription.id(), new Member(subscription));
+            if (!members.containsKey(subscription.id())) {
+                members.put(subscription.id(), new Member(subscription, registry.checkpoints(subscription.id())));
+            }
             discover();
         } finally {
             lock.unlock();
@@ -118,6 +133,43 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Graceful stop: readers stop, cursors finish the attempt in progress and take nothing more. */
+    void drain() {
+        lock.lock();
+        try {
+            closed = true;
+            for (Member m : members.values()) {
+                m.cursors.values().forEach(ShardCursor::drain);
+            }
+            readers.values().forEach(ShardReader::stop);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits for drained cursors until the deadline; returns how many are still delivering. */
+    int awaitDrained(long deadlineNanos) {
+        List<ShardCursor> all = new ArrayList<>();
+        lock.lock();
+        try {
+            members.values().forEach(m -> all.addAll(m.cursors.values()));
+        } finally {
+            lock.unlock();
+        }
+        int running = 0;
+        for (ShardCursor c : all) {
+            try {
+                if (!c.awaitStopped(deadlineNanos)) {
+                    running++;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return all.size();
+            }
+        }
+        return running;
     }
 
     /** Stops every reader and cursor. */
@@ -188,14 +240,15 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
             LOG.infof("Table %s: reading stream %s", tableName, streamArn);
             return true;
         }
-        if (!enabled) {
-            failAll("the stream of table " + tableName + " was disabled");
-            return false;
+        if (endedReason == null && !enabled) {
+            endedReason = "the stream of table " + tableName + " was disabled";
+        } else if (endedReason == null && !streamArn.equals(table.latestStreamArn())) {
+            endedReason = "the stream of table " + tableName + " was replaced (" + streamArn + " -> "
+                    + table.latestStreamArn() + "); register the subscription again to read the new stream";
         }
-        if (!streamArn.equals(table.latestStreamArn())) {
-            failAll("the stream of table " + tableName + " was replaced (" + streamArn + " -> "
-                    + table.latestStreamArn() + "); register the subscription again to read the new stream");
-            return false;
+        if (endedReason != null && lastDiscovery != null) {
+            // its shards are closed now: they are read to their ends, then the subscriptions are CLOSED
+            LOG.debugf("Table %s: %s; reading the rest of %s", tableName, endedReason, streamArn);
         }
         return true;
     }
@@ -222,16 +275,21 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                 range == null ? null : range.endingSequenceNumber());
     }
 
+    /**
+     * The first start of a LATEST subscription joins the open shards at their current end and leaves the closed ones
+     * out (stored, so a restart does not read them). Later starts resume from the checkpoints.
+     */
     private void initialise(Member m) {
-        if (m.subscription.startingPosition() == StartingPosition.LATEST) {
+        if (!m.subscription.started() && m.subscription.startingPosition() == StartingPosition.LATEST) {
             for (ShardLineage.Shard s : lineage.all()) {
                 if (s.isOpen()) {
                     m.joinAtEnd.add(s.shardId());
-                } else {
-                    m.finished.add(s.shardId());
+                } else if (m.finished.add(s.shardId())) {
+                    registry.finished(m.subscription.id(), s.shardId());
                 }
             }
         }
+        registry.started(m.subscription.id());
         m.initialised = true;
     }
 
@@ -242,18 +300,24 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                 continue;
             }
             for (ShardLineage.Shard shard : lineage.ready(m.finished, m.cursors.keySet())) {
-                boolean fromStart = !m.joinAtEnd.contains(shard.shardId());
+                StateStore.Checkpoint checkpoint = m.checkpoints.get(shard.shardId());
+                String after = checkpoint == null ? null : checkpoint.sequenceNumber();
+                ShardReader.Start start = m.joinAtEnd.remove(shard.shardId()) ? ShardReader.Start.LATEST
+                        : after != null ? ShardReader.Start.after(after) : ShardReader.Start.TRIM_HORIZON;
                 ShardReader reader = readers.get(shard.shardId());
                 if (reader == null) {
-                    reader = new ShardReader(tableName, streamArn, shard.shardId(),
-                            fromStart ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.LATEST, streams,
-                            config.reader(), this, metrics);
+                    reader = new ShardReader(tableName, streamArn, shard.shardId(), start, streams, config.reader(),
+                            this, metrics);
                     reader.start();
                     readers.put(shard.shardId(), reader);
                 }
+                // a LATEST subscription that resumes on a shard it never delivered from: it may have joined that
+                // shard at its end, so records from before its registration are not for it
+                boolean skipOlder = m.subscription.startingPosition() == StartingPosition.LATEST
+                        && m.subscription.started() && after == null;
                 ShardCursor cursor = new ShardCursor(m.subscription, streamArn, shard, reader, delivery, registry,
-                        this, config.delivery().batchSize(), metrics);
-                reader.attach(cursor, fromStart);
+                        this, metrics, after, checkpoint == null ? null : checkpoint.inFlightThrough(), skipOlder);
+                reader.attach(cursor, start, cursor.batchSize());
                 m.cursors.put(shard.shardId(), cursor);
                 cursor.start();
             }
@@ -265,6 +329,13 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
             }
         }
         stopIdleReaders();
+        if (endedReason != null) {
+            for (Member m : List.copyOf(members.values())) {
+                if (m.initialised && m.cursors.isEmpty() && lineage.ready(m.finished, m.cursors.keySet()).isEmpty()) {
+                    registry.close(m.subscription.id(), endedReason + "; every record of it was delivered");
+                }
+            }
+        }
     }
 
     private void stopIdleReaders() {

@@ -1,5 +1,6 @@
 package io.dynamostream.stream;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
@@ -9,12 +10,15 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.delivery.HttpDelivery;
 import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.subscription.SubscriptionChanged;
 import io.dynamostream.subscription.SubscriptionRegistry;
-import io.dynamostream.subscription.SubscriptionStatus;
+import io.quarkus.runtime.ShutdownEvent;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
@@ -25,6 +29,8 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 @ApplicationScoped
 public class TableStreams {
 
+    private static final Logger LOG = Logger.getLogger(TableStreams.class);
+
     private final Map<String, TableStream> tables = new ConcurrentHashMap<>();
     private final DynamoDbClient dynamoDb;
     private final DynamoDbStreamsClient streams;
@@ -32,9 +38,14 @@ public class TableStreams {
     private final SubscriptionRegistry registry;
     private final HttpDelivery delivery;
     private final StreamMetrics metrics;
+    private final Duration shutdownTimeout;
+    private volatile boolean stopping;
 
     public TableStreams(@ReaderClient DynamoDbClient dynamoDb, DynamoDbStreamsClient streams,
-            DynamoStreamConfig config, SubscriptionRegistry registry, HttpDelivery delivery, StreamMetrics metrics) {
+            DynamoStreamConfig config, SubscriptionRegistry registry, HttpDelivery delivery, StreamMetrics metrics,
+            @ConfigProperty(name = "quarkus.shutdown.timeout", defaultValue = "15s") Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
+                : shutdownTimeout;
         this.metrics = metrics;
         this.dynamoDb = dynamoDb;
         this.streams = streams;
@@ -45,20 +56,36 @@ public class TableStreams {
 
     void onChange(@Observes SubscriptionChanged change) {
         var s = change.subscription();
-        switch (change.kind()) {
-            case ADDED -> {
-                if (s.status() == SubscriptionStatus.RUNNING) {
-                    tables.computeIfAbsent(s.tableName(),
-                            t -> new TableStream(t, dynamoDb, streams, config, registry, delivery, metrics)).attach(s);
-                }
+        if (change.kind().stopsReading()) {
+            TableStream table = tables.get(s.tableName());
+            if (table != null && table.detach(s.id())) {
+                tables.remove(s.tableName(), table);
+                table.close();
             }
-            case REMOVED, FAILED -> {
-                TableStream table = tables.get(s.tableName());
-                if (table != null && table.detach(s.id())) {
-                    tables.remove(s.tableName(), table);
-                    table.close();
-                }
-            }
+        } else if (s.status().isActive() && !stopping) {
+            tables.computeIfAbsent(s.tableName(),
+                    t -> new TableStream(t, dynamoDb, streams, config, registry, delivery, metrics)).attach(s);
+        }
+    }
+
+    /**
+     * Graceful stop (I11), on SIGTERM: stop reading, let the POSTs in flight finish (their 2xx is checkpointed) within
+     * {@code quarkus.shutdown.timeout}, then return; a delivery cut short is sent again after the restart. Runs before
+     * the HTTP client and the state store are closed.
+     */
+    void onShutdown(@Observes ShutdownEvent event) {
+        stopping = true;
+        long deadline = System.nanoTime() + shutdownTimeout.minusSeconds(1).toNanos();
+        tables.values().forEach(TableStream::drain);
+        int unfinished = 0;
+        for (TableStream table : tables.values()) {
+            unfinished += table.awaitDrained(deadline);
+        }
+        if (unfinished > 0) {
+            LOG.warnf("Shutdown: %d deliveries still in flight after %s; they are sent again after the restart",
+                    unfinished, shutdownTimeout);
+        } else {
+            LOG.info("Shutdown: reading stopped, deliveries in flight finished, checkpoints stored");
         }
     }
 

@@ -10,7 +10,8 @@ import io.dynamostream.config.SubscriptionFile;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Registers the entries of {@code CONFIG_PATH} at startup. A file that cannot be used stops the startup with a
+ * Registers the entries of {@code CONFIG_PATH} at startup, after the stored subscriptions were loaded (an entry keeps
+ * its id across restarts, matched on table and URL). A file that cannot be used stops the startup with a
  * message naming the file and the line (the original tool silently started with no entries).
  */
 @ApplicationScoped
@@ -30,7 +31,7 @@ class ConfigFileRegistrations {
         config.configPath().ifPresent(path -> {
             var entries = SubscriptionFile.read(path);
             LOG.infof("Subscription file %s: %d entries", path.toAbsolutePath(), entries.size());
-            entries.forEach(e -> registry.register(e, Subscription.Source.CONFIG_FILE));
+            registry.registerFromFile(entries);
         });
     }
 }

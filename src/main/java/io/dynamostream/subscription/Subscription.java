@@ -13,6 +13,9 @@ import java.util.Map;
  * @param shards per-shard progress, in shard discovery order
  * @param headers custom headers sent with every POST (values are secrets: never shown or logged)
  * @param secrets signing secrets, current first; empty when deliveries are not signed
+ * @param settings batching and failure handling
+ * @param started whether reading started once (its starting position was fixed); later starts resume from the
+ *        checkpoints
  */
 public record Subscription(
         String id,
@@ -25,7 +28,9 @@ public record Subscription(
         String error,
         List<ShardProgress> shards,
         Map<String, String> headers,
-        List<WebhookSecret> secrets) {
+        List<WebhookSecret> secrets,
+        DeliverySettings settings,
+        boolean started) {
 
     /** Whether each POST carries a {@code webhook-signature}. */
     public boolean signed() {

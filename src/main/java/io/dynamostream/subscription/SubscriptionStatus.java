@@ -4,11 +4,31 @@ package io.dynamostream.subscription;
  * Lifecycle of a subscription.
  *
  * <pre>
- *   RUNNING ──(terminal error: table/stream gone, retries exhausted)──▶ ERROR
+ *   (registered) ──▶ RUNNING ◀──2xx──▶ RETRYING      (a shard's batch is being retried)
+ *                     │  ▲                │
+ *              pause  │  │ resume         │ retries exhausted (on_failure: stop), 410 Gone,
+ *                     ▼  │                │ table deleted, stream unreadable
+ *                    PAUSED               ▼
+ *                     RUNNING ───────────▶ ERROR ──restart──▶ RUNNING (from the checkpoints)
+ *                     RUNNING ──stream disabled or replaced, every record delivered──▶ CLOSED ──restart──▶ RUNNING
  * </pre>
- * A subscription in ERROR stays listed (with its {@code error}) until it is deleted.
+ * A subscription stays listed in every status until it is deleted; ERROR and CLOSED carry the reason in
+ * {@code error} and were announced with the error notification.
  */
 public enum SubscriptionStatus {
+    /** Reading and delivering. */
     RUNNING,
-    ERROR
+    /** Running, but the delivery of at least one shard's batch is failing and being retried. */
+    RETRYING,
+    /** Stopped by the API ({@code POST /subscriptions/{id}/pause}); resumes from its checkpoints. */
+    PAUSED,
+    /** Stopped by a terminal error; {@code POST /subscriptions/{id}/restart} resumes from the checkpoints. */
+    ERROR,
+    /** The stream was disabled or replaced and every record of it was delivered. */
+    CLOSED;
+
+    /** Whether the subscription is reading (RUNNING or RETRYING). */
+    public boolean isActive() {
+        return this == RUNNING || this == RETRYING;
+    }
 }

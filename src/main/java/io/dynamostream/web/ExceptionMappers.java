@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.dynamostream.subscription.FieldError;
 import io.dynamostream.subscription.InvalidSubscriptionException;
+import io.dynamostream.subscription.SubscriptionStateException;
 
 import java.util.List;
 
@@ -24,6 +25,11 @@ public class ExceptionMappers {
     @ServerExceptionMapper
     public Response invalid(InvalidSubscriptionException e) {
         return json(400, new ErrorBody("invalid subscription", e.errors()));
+    }
+
+    @ServerExceptionMapper
+    public Response wrongState(SubscriptionStateException e) {
+        return json(409, new ErrorBody(e.getMessage()));
     }
 
     @ServerExceptionMapper

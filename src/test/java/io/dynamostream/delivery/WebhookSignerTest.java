@@ -35,7 +35,8 @@ class WebhookSignerTest {
     private static Subscription subscription(Map<String, String> headers, String... secrets) {
         return new Subscription("01J0000000000000000000000", "People", URI.create("http://h/x"),
                 StartingPosition.LATEST, Subscription.Source.API, Instant.EPOCH, SubscriptionStatus.RUNNING, null,
-                List.of(), headers, java.util.Arrays.stream(secrets).map(WebhookSecret::of).toList());
+                List.of(), headers, java.util.Arrays.stream(secrets).map(WebhookSecret::of).toList(),
+                io.dynamostream.subscription.DeliverySettings.DEFAULTS, false);
     }
 
     private static Map<String, List<String>> multi(Map<String, String> headers) {
