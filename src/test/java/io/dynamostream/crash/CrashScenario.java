@@ -1,6 +1,8 @@
 package io.dynamostream.crash;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -10,8 +12,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,8 +46,8 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 final class CrashScenario implements AutoCloseable {
 
     static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
-    /** {@code quarkus.shutdown.timeout} in application.properties. */
-    static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+    /** {@code quarkus.shutdown.timeout} of the packaged application. */
+    static final Duration SHUTDOWN_TIMEOUT = shutdownTimeout();
 
     private static final String TABLE = "CrashTest";
     private static final int INITIAL_SHARDS = 4;
@@ -248,6 +252,20 @@ final class CrashScenario implements AutoCloseable {
                 // the hook runs anyway
             }
         }
+    }
+
+    private static Duration shutdownTimeout() {
+        Properties properties = new Properties();
+        try (InputStream in = CrashScenario.class.getResourceAsStream("/application.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String value = properties.getProperty("quarkus.shutdown.timeout", "10s").trim().toLowerCase(Locale.ROOT);
+        return value.endsWith("ms") ? Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)))
+                : Duration.parse("PT" + value);
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
