@@ -23,6 +23,7 @@ const streams = [] // every stream ever created, in creation order
 const streamsByArn = new Map()
 let nextSeq = 10n ** 20n + 100n // decimal strings of >= 21 digits
 let shardCounter = BigInt(Date.now()) * 1000n
+let recordClockOffset = 0 // seconds added to ApproximateCreationDateTime (hook /_local/record-clock)
 let lastLabelMs = 0
 let iteratorExpiryMs = DEFAULT_ITERATOR_EXPIRY_MS
 let faults = [] // { operation, error, count }
@@ -278,7 +279,7 @@ function appendRecord (stream, eventName, keys, newImage, oldImage) {
   const seq = nextSeq
   nextSeq += 1n
   const vt = stream.viewType
-  const d = { ApproximateCreationDateTime: Math.floor(Date.now() / 1000), Keys: keys }
+  const d = { ApproximateCreationDateTime: Math.floor(Date.now() / 1000) + recordClockOffset, Keys: keys }
   if (newImage && (vt === 'NEW_IMAGE' || vt === 'NEW_AND_OLD_IMAGES')) d.NewImage = newImage
   if (oldImage && (vt === 'OLD_IMAGE' || vt === 'NEW_AND_OLD_IMAGES')) d.OldImage = oldImage
   d.SequenceNumber = seq.toString()
@@ -928,6 +929,14 @@ async function hook (method, path, query, body) {
       return counts
     case 'POST /_local/generate':
       return generate(body)
+    case 'POST /_local/record-clock': {
+      // test hook: records written from now on carry ApproximateCreationDateTime shifted by this many seconds
+      // (negative = in the past), to exercise record-age limits without waiting
+      const offset = body && body.offsetSeconds
+      if (!Number.isInteger(offset)) throw validation('offsetSeconds must be an integer')
+      recordClockOffset = offset
+      return { offsetSeconds: recordClockOffset }
+    }
     case 'POST /_local/sequence-jump': {
       const to = parseSeq(body && String(body.to))
       if (to < nextSeq) throw validation('sequence-jump target must be >= the next sequence number ' + nextSeq)

@@ -72,24 +72,16 @@ public interface DynamoStreamConfig {
         Duration maxBackoff();
     }
 
-    /** Delivering batches to the subscribed URLs. */
+    /**
+     * Delivering batches to the subscribed URLs. Batch size, retries and what happens to a failing batch are set per
+     * subscription ({@code batch_size}, {@code maximum_retry_attempts}, {@code on_failure}...).
+     */
     interface Delivery {
-        /** Records at most per POST (Lambda's default batch size). */
-        @WithDefault("100")
-        int batchSize();
-
         /** Time allowed for one POST, from connect to the end of the response. */
         @WithDefault("10s")
         Duration timeout();
 
-        /**
-         * Attempts per batch before the subscription ends in ERROR (first try included). Exponential backoff with
-         * full jitter between attempts.
-         */
-        @WithDefault("10")
-        int maxAttempts();
-
-        /** Backoff before the second attempt; doubles each time. */
+        /** Backoff before the second attempt; doubles each time (equal jitter). */
         @WithDefault("200ms")
         Duration initialBackoff();
 

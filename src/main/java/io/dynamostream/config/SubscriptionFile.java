@@ -1,6 +1,7 @@
 package io.dynamostream.config;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,7 +18,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.dynamostream.subscription.InvalidSubscriptionException;
@@ -35,11 +42,23 @@ import io.dynamostream.subscription.SubscriptionRequest;
  *     previous_secret: whsec_...        # optional, during a secret rotation
  *     headers:                          # optional, sent with every POST
  *       Authorization: Bearer ${PEOPLE_API_TOKEN}
+ *     # optional delivery settings, AWS Lambda's names (see DeliverySettings); the defaults:
+ *     batch_size: 100                         # 1 to 10000 records per POST
+ *     maximum_batching_window_in_seconds: 0   # 0 to 300
+ *     maximum_retry_attempts: 9               # -1 (until too old, or forever) or 0 to 10000
+ *     maximum_record_age_in_seconds: -1       # -1 (no limit) or 60 to 604800
+ *     bisect_batch_on_function_error: false
+ *     on_failure: stop                        # stop, skip or dead_letter
  * </pre>
  * Every text value may use {@code ${NAME}} or {@code ${NAME:default}}: replaced by the environment variable
  * {@code NAME}, or by {@code default} when it is unset or empty; {@code $${} writes a literal {@code ${}. An unset
  * variable without a default is an error naming the variable, the file and the line (an empty one is kept as
  * empty, and the field's own rules then apply). Expansion happens once, at startup; values are never logged.
+ * <p>
+ * Numbers and booleans are YAML scalars ({@code batch_size: 500}); a value written with {@code ${NAME}} (e.g.
+ * {@code batch_size: ${BATCH_SIZE:100}}) is expanded as text and then taken as an integer ({@code -1}, {@code 500})
+ * or a boolean ({@code true}, {@code false}, any case) when the result is one. A quoted literal such as
+ * {@code "500"} stays text and is refused, as it is in the API.
  * <p>
  * Strict on purpose: an unreadable file, a syntax error, an unknown key or an invalid entry is an
  * {@link InvalidFileException} naming the file and the line; the service does not start half-configured.
@@ -47,7 +66,13 @@ import io.dynamostream.subscription.SubscriptionRequest;
 public final class SubscriptionFile {
 
     private static final List<String> TEXT_KEYS = List.of("table_name", "url", "starting_position", "secret",
-            "previous_secret");
+            "previous_secret", "on_failure");
+    /** Keys whose value is a number or a boolean; read as scalars of any type, checked by validate(). */
+    private static final List<String> SCALAR_KEYS = List.of("batch_size", "maximum_batching_window_in_seconds",
+            "maximum_retry_attempts", "maximum_record_age_in_seconds", "bisect_batch_on_function_error");
+    private static final String ALLOWED_KEYS = "table_name, url, starting_position, secret, previous_secret, headers, "
+            + String.join(", ", SCALAR_KEYS) + ", on_failure";
+    private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
@@ -127,17 +152,22 @@ public final class SubscriptionFile {
     private static SubscriptionRequest readEntry(Path file, JsonParser parser, int number,
             Function<String, String> env) throws IOException {
         Map<String, String> values = new HashMap<>();
+        Map<String, JsonNode> scalars = new HashMap<>();
         Map<String, String> headers = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
             int line = line(parser.currentTokenLocation());
-            if (!TEXT_KEYS.contains(key) && !key.equals("headers")) {
+            if (!TEXT_KEYS.contains(key) && !SCALAR_KEYS.contains(key) && !key.equals("headers")) {
                 throw new InvalidFileException(file, line, "entry " + number + ": unknown key '" + Redaction.text(key)
-                        + "' (allowed: " + String.join(", ", TEXT_KEYS) + ", headers)");
+                        + "' (allowed: " + ALLOWED_KEYS + ")");
             }
             JsonToken value = parser.nextToken();
             if (key.equals("headers")) {
                 headers = readHeaders(file, parser, number, env);
+                continue;
+            }
+            if (SCALAR_KEYS.contains(key)) {
+                scalars.put(key, readScalar(file, parser, number, key, env));
                 continue;
             }
             if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
@@ -148,7 +178,40 @@ public final class SubscriptionFile {
             values.put(key, text);
         }
         return new SubscriptionRequest(values.get("table_name"), values.get("url"), values.get("starting_position"),
-                values.get("secret"), values.get("previous_secret"), headers);
+                values.get("secret"), values.get("previous_secret"), headers, scalars.get(SCALAR_KEYS.get(0)),
+                scalars.get(SCALAR_KEYS.get(1)), scalars.get(SCALAR_KEYS.get(2)), scalars.get(SCALAR_KEYS.get(3)),
+                scalars.get(SCALAR_KEYS.get(4)), values.get("on_failure"));
+    }
+
+    /**
+     * The value of a number or boolean key as YAML typed it, for validate() to check (and to name the key and the
+     * allowed range when it is wrong). Text with {@code ${NAME}} is expanded and then typed, since an environment
+     * variable can only hold text. A mapping or list is skipped and stands as an empty one: refused all the same.
+     */
+    private static JsonNode readScalar(Path file, JsonParser parser, int number, String key,
+            Function<String, String> env) throws IOException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+            parser.skipChildren();
+            return token == JsonToken.START_OBJECT ? JsonNodeFactory.instance.objectNode()
+                    : JsonNodeFactory.instance.arrayNode();
+        }
+        if (token != JsonToken.VALUE_STRING) {
+            return parser.readValueAsTree();
+        }
+        String raw = parser.getText();
+        if (!raw.contains("${")) {
+            return TextNode.valueOf(raw);
+        }
+        String text = expand(raw, env, file, line(parser.currentTokenLocation()), number, key).trim();
+        if (INTEGER.matcher(text).matches()) {
+            BigInteger n = new BigInteger(text);
+            return n.bitLength() < 32 ? IntNode.valueOf(n.intValue()) : BigIntegerNode.valueOf(n);
+        }
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return BooleanNode.valueOf(text.equalsIgnoreCase("true"));
+        }
+        return TextNode.valueOf(text);
     }
 
     /** {@code headers:} is a mapping of header name to text value; values are expanded, names are not. */

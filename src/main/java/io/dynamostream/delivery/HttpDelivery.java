@@ -8,19 +8,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.metrics.StreamMetrics.AttemptOutcome;
-import io.dynamostream.subscription.Redaction;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -32,7 +26,8 @@ import io.vertx.core.net.SocketAddress;
 /**
  * POSTs JSON bodies to subscription URLs (per-call URL, pooled connections per host). Only a 2xx is a success;
  * redirects are never followed (a 3xx is a failure); every attempt has a timeout from connect to the end of the
- * response. Retries use {@link RetryPolicy}. Thread-safe; blocking calls are meant for virtual threads.
+ * response. One attempt per call: the retry loop belongs to the caller (a shard cursor), which knows the
+ * subscription's settings. Thread-safe; blocking calls are meant for virtual threads.
  *
  * <p>Every POST first asks the {@link DestinationGuard}: the host is resolved and checked on each attempt (DNS
  * rebinding), and the TCP connection goes to the checked IP through {@link RequestOptions#setServer}, while the
@@ -42,7 +37,6 @@ import io.vertx.core.net.SocketAddress;
 @ApplicationScoped
 public class HttpDelivery {
 
-    private static final Logger LOG = Logger.getLogger(HttpDelivery.class);
     private static final int MAX_ERROR_BODY = 200;
 
     private final Vertx vertx;
@@ -60,7 +54,7 @@ public class HttpDelivery {
         this.vertx = vertx;
         this.guard = guard;
         this.timeout = d.timeout();
-        this.retryPolicy = new RetryPolicy(d.maxAttempts(), d.initialBackoff(), d.maxBackoff());
+        this.retryPolicy = new RetryPolicy(d.initialBackoff(), d.maxBackoff());
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setMaxPoolSize(d.maxConnectionsPerHost())
                 .setKeepAlive(true)
@@ -77,58 +71,6 @@ public class HttpDelivery {
     @PreDestroy
     void close() {
         client.close();
-    }
-
-    /**
-     * Delivers one batch, retrying until a 2xx, a 410, the retry budget is used up, or {@code cancelled} says stop.
-     *
-     * @param onFailedAttempt told about each failed attempt (for status display), with a readable reason
-     */
-    public Outcome deliver(URI url, byte[] body, Map<String, String> headers, BooleanSupplier cancelled,
-            Consumer<String> onFailedAttempt) {
-        return deliver(url, body, () -> headers, cancelled, onFailedAttempt);
-    }
-
-    /**
-     * Like {@link #deliver(URI, byte[], Map, BooleanSupplier, Consumer)}, with headers computed afresh for each
-     * attempt (a signature over this attempt's {@code webhook-timestamp}).
-     */
-    public Outcome deliver(URI url, byte[] body, Supplier<Map<String, String>> headers, BooleanSupplier cancelled,
-            Consumer<String> onFailedAttempt) {
-        return deliver(url, body, headers, cancelled, onFailedAttempt, attempt -> { });
-    }
-
-    /**
-     * Like {@link #deliver(URI, byte[], Supplier, BooleanSupplier, Consumer)}, telling {@code onAttempt} about every
-     * attempt, successful or not (for metrics).
-     */
-    public Outcome deliver(URI url, byte[] body, Supplier<Map<String, String>> headers, BooleanSupplier cancelled,
-            Consumer<String> onFailedAttempt, Consumer<Attempt> onAttempt) {
-        for (int attempt = 1;; attempt++) {
-            if (cancelled.getAsBoolean()) {
-                return new Outcome.Cancelled();
-            }
-            Attempt result = post(url, body, headers.get());
-            onAttempt.accept(result);
-            if (result.isSuccess()) {
-                return new Outcome.Delivered(result.status(), attempt);
-            }
-            if (result.status() == 410) {
-                return new Outcome.Gone("receiver answered 410 Gone: " + result.describe());
-            }
-            String reason = "attempt " + attempt + "/" + retryPolicy.maxAttempts() + " failed: " + result.describe();
-            onFailedAttempt.accept(reason);
-            if (!retryPolicy.retriesAfter(attempt)) {
-                return new Outcome.GaveUp("delivery to " + Redaction.url(url) + " failed after " + attempt
-                        + " attempts; last: "
-                        + result.describe());
-            }
-            Duration wait = retryPolicy.backoff(attempt);
-            LOG.warnf("POST %s %s; retrying in %d ms", Redaction.url(url), Redaction.text(reason), wait.toMillis());
-            if (!sleep(wait, cancelled)) {
-                return new Outcome.Cancelled();
-            }
-        }
     }
 
     /** One POST, no retry. A destination the guard refuses gives a failed attempt without any connection. */
@@ -230,23 +172,6 @@ public class HttpDelivery {
         String text = body.getString(0, Math.min(body.length(), MAX_ERROR_BODY))
                 .replaceAll("[\\p{Cntrl}\\x{2028}\\x{2029}]+", " ");
         return text.isBlank() ? null : text;
-    }
-
-    private static boolean sleep(Duration wait, BooleanSupplier cancelled) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        try {
-            while (System.nanoTime() < deadline) {
-                if (cancelled.getAsBoolean()) {
-                    return false;
-                }
-                long left = Math.min(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()), 100);
-                Thread.sleep(Math.max(1, left));
-            }
-            return !cancelled.getAsBoolean();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     /**

@@ -5,15 +5,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Exponential backoff with "equal jitter": before attempt n+1 wait between half and all of
- * {@code min(max, initial * 2^(n-1))}, so retries of many subscriptions spread out but never collapse to zero.
+ * {@code min(max, initial * 2^(n-1))}, so retries of many subscriptions spread out but never collapse to zero. How many
+ * attempts a batch gets is a subscription's setting ({@code maximum_retry_attempts}).
  */
-public record RetryPolicy(int maxAttempts, Duration initial, Duration max) {
-
-    public RetryPolicy {
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be at least 1");
-        }
-    }
+public record RetryPolicy(Duration initial, Duration max) {
 
     /** Wait after the failed attempt number {@code attempt} (1-based). */
     public Duration backoff(int attempt) {
@@ -24,10 +19,5 @@ public record RetryPolicy(int maxAttempts, Duration initial, Duration max) {
         }
         long half = ceiling / 2;
         return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(ceiling - half + 1));
-    }
-
-    /** Whether another attempt follows the failed attempt number {@code attempt}. */
-    public boolean retriesAfter(int attempt) {
-        return attempt < maxAttempts;
     }
 }

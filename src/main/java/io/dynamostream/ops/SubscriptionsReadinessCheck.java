@@ -16,7 +16,6 @@ import io.dynamostream.stream.TableStreams;
 import io.dynamostream.subscription.ShardProgress;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
-import io.dynamostream.subscription.SubscriptionStatus;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -67,7 +66,7 @@ class SubscriptionsReadinessCheck implements HealthCheck {
                     .withData(prefix + "status", s.status().name())
                     .withData(prefix + "shards", s.shards().size());
             TableStreams.TableStatus stream = streams.get(s.tableName());
-            if (stream != null && s.status() == SubscriptionStatus.RUNNING) {
+            if (stream != null && s.status().isActive()) {
                 response.withData(prefix + "stream_found", stream.streamResolved());
                 if (stream.lastDiscovery() != null) {
                     response.withData(prefix + "last_discovery", stream.lastDiscovery().toString());
@@ -83,7 +82,7 @@ class SubscriptionsReadinessCheck implements HealthCheck {
     }
 
     private static String errorOf(Subscription s, TableStreams.TableStatus stream) {
-        if (s.status() != SubscriptionStatus.RUNNING) {
+        if (!s.status().isActive()) {
             return s.error();
         }
         if (stream != null && stream.lastError() != null) {

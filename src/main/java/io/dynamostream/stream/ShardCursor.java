@@ -286,7 +286,8 @@ final class ShardCursor {
             int c = ShardReader.sequenceOf(records.get(i)).compareTo(through);
             if (c >= 0) {
                 inFlightThrough = null;
-                return records.subList(0, c == 0 ? i + 1 : Math.max(i, 1));
+                // c > 0: the in-flight batch ended before this record (e.g. a record of it was trimmed meanwhile)
+                return c == 0 ? records.subList(0, i + 1) : i == 0 ? records : records.subList(0, i);
             }
         }
         if (records.size() < settings.batchSize()) {
@@ -337,9 +338,18 @@ final class ShardCursor {
             if (stopped || !registry.isRunning(subscription.id())) {
                 return Result.STOP;
             }
-            String tooOld = ageProblem(records);
-            if (tooOld != null) {
-                return giveUp(records, first, last, body, tooOld);
+            int expired = expired(records);
+            if (expired > 0) {
+                // the records too old to deliver (the oldest come first) are given up, the others go on
+                List<Record> old = records.subList(0, expired);
+                String oldLast = old.get(old.size() - 1).dynamodb().sequenceNumber();
+                Result r = giveUp(old, first, oldLast, LambdaPayload.body(old, streamArn), "records older than "
+                        + "maximum_record_age_in_seconds (" + settings.maximumRecordAge().toSeconds() + " s): the "
+                        + "oldest was created " + old.get(0).dynamodb().approximateCreationDateTime());
+                if (r == Result.STOP || expired == records.size()) {
+                    return r;
+                }
+                return deliver(records.subList(expired, records.size()), failed, false);
             }
             // signed per attempt: webhook-timestamp is this attempt's time, so late retries stay within the
             // receiver's tolerance (Standard Webhooks verifiers refuse timestamps more than 5 minutes off)
@@ -405,18 +415,22 @@ final class ShardCursor {
         return false;
     }
 
-    /** Why the batch is too old to deliver (maximum_record_age_in_seconds), or null. */
-    private String ageProblem(List<Record> records) {
+    /** How many records at the head of the batch are older than maximum_record_age_in_seconds. */
+    private int expired(List<Record> records) {
         Duration max = settings.maximumRecordAge();
         if (max == null) {
-            return null;
+            return 0;
         }
-        Instant oldest = records.get(0).dynamodb().approximateCreationDateTime();
-        if (oldest == null || !oldest.plus(max).isBefore(Instant.now())) {
-            return null;
+        Instant limit = Instant.now().minus(max);
+        int n = 0;
+        for (Record r : records) {
+            Instant created = r.dynamodb().approximateCreationDateTime();
+            if (created == null || !created.isBefore(limit)) {
+                break;
+            }
+            n++;
         }
-        return "records older than maximum_record_age_in_seconds (" + max.toSeconds() + " s): the oldest was created "
-                + oldest;
+        return n;
     }
 
     private void acknowledged(List<Record> records, String last) {

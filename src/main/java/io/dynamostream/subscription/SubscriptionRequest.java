@@ -4,6 +4,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,6 +16,9 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -26,6 +30,16 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param previousSecret optional second secret during a rotation (requires {@code secret}); each POST then carries
  *        two signatures, so a receiver holding either secret accepts it
  * @param headers optional extra HTTP headers sent with every POST to the URL (e.g. {@code Authorization})
+ * @param batchSize optional {@code batch_size}; this and the other delivery settings are kept as the JSON (or YAML)
+ *        value given, so that {@link #validate()} reports a wrong type like any other rule, naming the field and
+ *        the allowed range: Jackson's own binding to {@code Integer} would silently turn 1.5 into 1 and "100" into
+ *        100, and report {@code true} as a 400 that says "must be a string". See {@link DeliverySettings} for the
+ *        meaning and range of each one.
+ * @param maximumBatchingWindowInSeconds optional {@code maximum_batching_window_in_seconds}
+ * @param maximumRetryAttempts optional {@code maximum_retry_attempts}
+ * @param maximumRecordAgeInSeconds optional {@code maximum_record_age_in_seconds}
+ * @param bisectBatchOnFunctionError optional {@code bisect_batch_on_function_error}
+ * @param onFailure optional {@code on_failure}: {@code stop}, {@code skip} or {@code dead_letter}, in any case
  */
 @RegisterForReflection
 @Schema(name = "SubscriptionRequest", description = "A subscription to register: the table whose stream is read "
@@ -44,11 +58,58 @@ public record SubscriptionRequest(
         @JsonProperty("starting_position") String startingPosition,
         @JsonProperty("secret") String secret,
         @JsonProperty("previous_secret") String previousSecret,
-        @JsonProperty("headers") Map<String, String> headers) {
+        @JsonProperty("headers") Map<String, String> headers,
+        @Schema(implementation = Integer.class, minimum = "1", maximum = "10000", defaultValue = "100",
+                description = "Records at most per POST (Lambda: BatchSize)", example = "100")
+        @JsonProperty("batch_size") JsonNode batchSize,
+        @Schema(implementation = Integer.class, minimum = "0", maximum = "300", defaultValue = "0",
+                description = "Seconds to wait for a full batch before POSTing what there is; 0 POSTs at once "
+                        + "(Lambda: MaximumBatchingWindowInSeconds)")
+        @JsonProperty("maximum_batching_window_in_seconds") JsonNode maximumBatchingWindowInSeconds,
+        @Schema(implementation = Integer.class, minimum = "-1", maximum = "10000", defaultValue = "9",
+                description = "Retries of a failed batch after its first attempt, then on_failure applies; -1 retries "
+                        + "until the records are older than maximum_record_age_in_seconds, or forever without it "
+                        + "(Lambda: MaximumRetryAttempts, whose default is -1)")
+        @JsonProperty("maximum_retry_attempts") JsonNode maximumRetryAttempts,
+        @Schema(implementation = Integer.class, minimum = "-1", maximum = "604800", defaultValue = "-1",
+                description = "A batch whose oldest record is older than this many seconds is given up (on_failure); "
+                        + "-1 for no limit, otherwise 60 to 604800 (Lambda: MaximumRecordAgeInSeconds)")
+        @JsonProperty("maximum_record_age_in_seconds") JsonNode maximumRecordAgeInSeconds,
+        @Schema(implementation = Boolean.class, defaultValue = "false",
+                description = "Split a failing batch in two and retry each half, to isolate a bad record; a split does "
+                        + "not count as a retry (Lambda: BisectBatchOnFunctionError)")
+        @JsonProperty("bisect_batch_on_function_error") JsonNode bisectBatchOnFunctionError,
+        @Schema(enumeration = {"stop", "skip", "dead_letter"}, defaultValue = "stop",
+                description = "What happens to a batch that is given up. stop: error notification to the URL and "
+                        + "status ERROR (the original tool's behaviour); skip: report it and go on; dead_letter: keep "
+                        + "it in the dead-letter store and go on (Lambda: DestinationConfig.OnFailure)")
+        @JsonProperty("on_failure") String onFailure) {
+
+    /** A request without delivery settings (each one takes its default); the shape before they existed. */
+    public SubscriptionRequest(String tableName, String url, String startingPosition, String secret,
+            String previousSecret, Map<String, String> headers) {
+        this(tableName, url, startingPosition, secret, previousSecret, headers, null, null, null, null, null, null);
+    }
 
     /** A request with only the original tool's fields. */
     public static SubscriptionRequest of(String tableName, String url, String startingPosition) {
         return new SubscriptionRequest(tableName, url, startingPosition, null, null, null);
+    }
+
+    /**
+     * This request with every delivery setting given explicitly, as the JSON values a client would send. The inverse
+     * of the settings part of {@link #validate()}.
+     */
+    public SubscriptionRequest withSettings(DeliverySettings settings) {
+        return new SubscriptionRequest(tableName, url, startingPosition, secret, previousSecret, headers,
+                IntNode.valueOf(settings.batchSize()), IntNode.valueOf(seconds(settings.batchingWindow())),
+                IntNode.valueOf(settings.maximumRetryAttempts()),
+                IntNode.valueOf(settings.maximumRecordAge() == null ? -1 : seconds(settings.maximumRecordAge())),
+                BooleanNode.valueOf(settings.bisectOnError()), settings.onFailure().name().toLowerCase(Locale.ROOT));
+    }
+
+    private static int seconds(Duration duration) {
+        return Math.toIntExact(duration.toSeconds());
     }
 
     /** DynamoDB's rule for table names. */
@@ -112,10 +173,92 @@ public record SubscriptionRequest(
         }
         List<WebhookSecret> secrets = secrets(errors);
         Map<String, String> validHeaders = headers(errors);
+        DeliverySettings settings = settings(errors);
         if (!errors.isEmpty()) {
             throw new InvalidSubscriptionException(errors);
         }
-        return new Valid(tableName, uri, position, validHeaders, secrets, DeliverySettings.DEFAULTS);
+        return new Valid(tableName, uri, position, validHeaders, secrets, settings);
+    }
+
+    /** The delivery settings, each absent or null one at its default; errors name the snake_case field. */
+    private DeliverySettings settings(List<FieldError> errors) {
+        int size = integer(batchSize, "batch_size", DeliverySettings.DEFAULT_BATCH_SIZE, false, 1,
+                DeliverySettings.MAX_BATCH_SIZE, errors);
+        int window = integer(maximumBatchingWindowInSeconds, "maximum_batching_window_in_seconds", 0, false, 0,
+                DeliverySettings.MAX_BATCHING_WINDOW_SECONDS, errors);
+        int retries = integer(maximumRetryAttempts, "maximum_retry_attempts",
+                DeliverySettings.DEFAULT_MAXIMUM_RETRY_ATTEMPTS, true, 0, DeliverySettings.MAX_RETRY_ATTEMPTS, errors);
+        int age = integer(maximumRecordAgeInSeconds, "maximum_record_age_in_seconds", -1, true,
+                DeliverySettings.MIN_RECORD_AGE_SECONDS, DeliverySettings.MAX_RECORD_AGE_SECONDS, errors);
+        boolean bisect = false;
+        if (bisectBatchOnFunctionError != null && !bisectBatchOnFunctionError.isNull()) {
+            if (bisectBatchOnFunctionError.isBoolean()) {
+                bisect = bisectBatchOnFunctionError.booleanValue();
+            } else {
+                errors.add(new FieldError("bisect_batch_on_function_error",
+                        List.of("must be true or false, not " + kind(bisectBatchOnFunctionError))));
+            }
+        }
+        DeliverySettings.OnFailure failure = DeliverySettings.OnFailure.STOP;
+        if (onFailure != null) {
+            String name = onFailure.trim();
+            // ASCII only: toUpperCase would turn "ſkip" (long s) into SKIP
+            if (name.matches("[A-Za-z_]+")) {
+                try {
+                    failure = DeliverySettings.OnFailure.valueOf(name.toUpperCase(Locale.ROOT));
+                    name = null;
+                } catch (IllegalArgumentException e) {
+                    // reported below
+                }
+            }
+            if (name != null) {
+                errors.add(new FieldError("on_failure", List.of("must be stop, skip or dead_letter")));
+            }
+        }
+        return new DeliverySettings(size, Duration.ofSeconds(window), retries,
+                age < 0 ? null : Duration.ofSeconds(age), bisect, failure);
+    }
+
+    /**
+     * An integer setting: absent or null gives {@code fallback}; otherwise a JSON integer from {@code min} to
+     * {@code max}, or -1 when {@code minusOne} ("no limit"). Anything else, 1.5 and "100" included, is an error.
+     */
+    private static int integer(JsonNode value, String field, int fallback, boolean minusOne, int min, int max,
+            List<FieldError> errors) {
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (value.isIntegralNumber() && value.canConvertToInt()) {
+            int n = value.intValue();
+            if (n >= min && n <= max || minusOne && n == -1) {
+                return n;
+            }
+        }
+        String rule = (minusOne ? "must be -1 (" + (field.equals("maximum_retry_attempts")
+                ? "retry until the records are too old, or forever" : "no limit") + ") or an integer from "
+                : "must be an integer from ") + min + " to " + max;
+        errors.add(new FieldError(field, List.of(value.isIntegralNumber() ? rule : rule + ", not " + kind(value))));
+        return fallback;
+    }
+
+    /** The JSON type of a value of the wrong type, for "must be ..., not a string"; never the value itself. */
+    private static String kind(JsonNode value) {
+        if (value.isIntegralNumber()) {
+            return "a number";
+        }
+        if (value.isNumber()) {
+            return "a decimal number";
+        }
+        if (value.isTextual()) {
+            return "a string";
+        }
+        if (value.isBoolean()) {
+            return "a boolean";
+        }
+        if (value.isArray()) {
+            return "an array";
+        }
+        return value.isObject() ? "an object" : "a " + value.getNodeType().name().toLowerCase(Locale.ROOT) + " value";
     }
 
     /** Current secret first, then the previous one; empty when deliveries are not signed. */
@@ -226,17 +369,21 @@ public record SubscriptionRequest(
         /**
          * The request this was validated from, in normal form: {@code toRequest().validate()} equals this. Used to
          * keep subscriptions in the state store (secrets included: the store is as sensitive as the config file).
+         * Every delivery setting is written out, defaults included, so that a stored subscription keeps the
+         * settings it was registered with even if a later version changes a default.
          */
         public SubscriptionRequest toRequest() {
             return new SubscriptionRequest(tableName, url.toString(), startingPosition.name(),
                     secrets.isEmpty() ? null : secrets.get(0).encoded(),
-                    secrets.size() < 2 ? null : secrets.get(1).encoded(), headers.isEmpty() ? null : headers);
+                    secrets.size() < 2 ? null : secrets.get(1).encoded(), headers.isEmpty() ? null : headers)
+                    .withSettings(settings);
         }
 
         @Override
         public String toString() {
             return "Valid[table_name=" + tableName + ", url=" + Redaction.url(url) + ", starting_position="
-                    + startingPosition + ", signed=" + !secrets.isEmpty() + ", headers=" + headers.keySet() + "]";
+                    + startingPosition + ", signed=" + !secrets.isEmpty() + ", headers=" + headers.keySet()
+                    + ", settings=" + settings + "]";
         }
     }
 }

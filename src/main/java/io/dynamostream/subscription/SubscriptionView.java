@@ -4,6 +4,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -13,7 +14,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * JSON views of a subscription. {@link Summary} is the original tool's shape (the value in {@code GET /});
- * {@link Detail} adds the id, the settings and, when asked, per-shard progress.
+ * {@link Detail} adds the id, the settings (the effective {@link Settings}, defaults filled in) and, when asked,
+ * per-shard progress.
  *
  * <p>No view carries a secret: URLs go through {@link Redaction#url}, header values are replaced by
  * {@value Redaction#MASK}, and signing secrets only show as {@code "signed": true}.
@@ -61,13 +63,14 @@ public final class SubscriptionView {
             @JsonProperty("created_at") String createdAt,
             @JsonProperty("signed") boolean signed,
             @JsonProperty("headers") Map<String, String> headers,
+            @Schema(required = true) @JsonProperty("settings") Settings settings,
             @Schema(description = "Progress on each shard; only on GET /subscriptions/{id}")
             @JsonProperty("shards") List<ShardProgress> shards) {
 
         static Detail of(Subscription s, boolean withShards) {
             return new Detail(s.id(), s.tableName(), Redaction.url(s.url()), s.status(), s.error(),
                     s.startingPosition(), s.source(), s.createdAt().toString(), s.signed(), maskedHeaders(s),
-                    withShards ? s.shards() : null);
+                    Settings.of(s.settings()), withShards ? s.shards() : null);
         }
 
         private static Map<String, String> maskedHeaders(Subscription s) {
@@ -77,6 +80,36 @@ public final class SubscriptionView {
             Map<String, String> masked = new LinkedHashMap<>();
             s.headers().keySet().forEach(name -> masked.put(name, Redaction.MASK));
             return masked;
+        }
+    }
+
+    /**
+     * The delivery settings in effect, every one shown (defaults included) under the name a request uses, so a
+     * client can read them back and send them again.
+     */
+    @RegisterForReflection
+    @Schema(name = "DeliverySettings", description = "How batches are formed and what happens to one that cannot be "
+            + "delivered; the names and meanings of AWS Lambda's event-source mapping")
+    public record Settings(
+            @Schema(required = true, minimum = "1", maximum = "10000", example = "100")
+            @JsonProperty("batch_size") int batchSize,
+            @Schema(required = true, minimum = "0", maximum = "300", example = "0")
+            @JsonProperty("maximum_batching_window_in_seconds") int maximumBatchingWindowInSeconds,
+            @Schema(required = true, minimum = "-1", maximum = "10000", example = "9",
+                    description = "-1: retry until the records are too old, or forever")
+            @JsonProperty("maximum_retry_attempts") int maximumRetryAttempts,
+            @Schema(required = true, minimum = "-1", maximum = "604800", example = "-1",
+                    description = "-1: no limit")
+            @JsonProperty("maximum_record_age_in_seconds") int maximumRecordAgeInSeconds,
+            @Schema(required = true, example = "false")
+            @JsonProperty("bisect_batch_on_function_error") boolean bisectBatchOnFunctionError,
+            @Schema(required = true, enumeration = {"stop", "skip", "dead_letter"}, example = "stop")
+            @JsonProperty("on_failure") String onFailure) {
+
+        static Settings of(DeliverySettings d) {
+            return new Settings(d.batchSize(), (int) d.batchingWindow().toSeconds(), d.maximumRetryAttempts(),
+                    d.maximumRecordAge() == null ? -1 : (int) d.maximumRecordAge().toSeconds(), d.bisectOnError(),
+                    d.onFailure().name().toLowerCase(Locale.ROOT));
         }
     }
 }

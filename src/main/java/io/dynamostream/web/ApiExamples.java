@@ -12,7 +12,9 @@ public final class ApiExamples {
 
     public static final String CREATED = "{\"id\":\"01JQ7R8Z5W3K2M4N6P8Q0S2T4V\",\"table_name\":\"People\","
             + "\"url\":\"http://localhost:9000/stream\",\"status\":\"RUNNING\",\"starting_position\":\"LATEST\","
-            + "\"source\":\"API\",\"created_at\":\"2026-03-30T12:00:00Z\"}";
+            + "\"source\":\"API\",\"created_at\":\"2026-03-30T12:00:00Z\",\"signed\":false,\"settings\":{"
+            + "\"batch_size\":100,\"maximum_batching_window_in_seconds\":0,\"maximum_retry_attempts\":9,"
+            + "\"maximum_record_age_in_seconds\":-1,\"bisect_batch_on_function_error\":false,\"on_failure\":\"stop\"}}";
 
     public static final String LIST_ORIGINAL = "{\"01JQ7R8Z5W3K2M4N6P8Q0S2T4V\":{\"table_name\":\"People\","
             + "\"url\":\"http://localhost:9000/stream\",\"status\":\"RUNNING\"},\"01JQ7RB1C3D5E7F9G1H3J5K7M9\":{"

@@ -41,7 +41,7 @@ public class ExceptionMappers {
     public Response malformedJson(JsonProcessingException e) {
         if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             String field = mismatch.getPath().get(mismatch.getPath().size() - 1).getFieldName();
-            String expected = mismatch instanceof InvalidFormatException ? "has an invalid value" : "must be a string";
+            String expected = mismatch instanceof InvalidFormatException ? "has an invalid value" : expected(mismatch);
             return json(400, new ErrorBody("invalid subscription",
                     List.of(new FieldError(field == null ? "body" : field, List.of(expected)))));
         }
@@ -56,7 +56,22 @@ public class ExceptionMappers {
         return json(400, new ErrorBody("malformed JSON: " + detail));
     }
 
-    @ServerExceptionMapper
+    /** What the field should have been, from the type Jackson tried to read. */
+    private static String expected(MismatchedInputException mismatch) {
+        Class<?> type = mismatch.getTargetType();
+        if (type == null || type == String.class) {
+            return "must be a string";
+        }
+        if (java.util.Map.class.isAssignableFrom(type)) {
+            return "must be an object";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "must be an array";
+        }
+        return "has the wrong type";
+    }
+
+        @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException json) {
             return malformedJson(json);

@@ -9,12 +9,16 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.dynamostream.config.SubscriptionFile.InvalidFileException;
+import io.dynamostream.subscription.DeliverySettings;
+import io.dynamostream.subscription.DeliverySettings.OnFailure;
 import io.dynamostream.subscription.StartingPosition;
 import io.dynamostream.subscription.SubscriptionRequest.Valid;
 
@@ -385,5 +389,126 @@ class SubscriptionFileTest {
 
         assertNamesFileAndLine(e, file, 9);
         assertMentions(e, "entry 2 is invalid: url: ");
+    }
+
+    // ---------------------------------------------------------------- delivery settings
+
+    @Test
+    void givenEverySettingAsYamlScalars_whenRead_thenEachApplied() throws Exception {
+        Path file = write("""
+                entries:
+                  - table_name: People
+                    url: http://localhost:9000/streams
+                    batch_size: 500
+                    maximum_batching_window_in_seconds: 5
+                    maximum_retry_attempts: -1
+                    maximum_record_age_in_seconds: 3600
+                    bisect_batch_on_function_error: true
+                    on_failure: DEAD_LETTER
+                  - table_name: Orders
+                    url: http://localhost:9000/orders
+                """);
+
+        List<Valid> entries = SubscriptionFile.read(file);
+
+        assertEquals(new DeliverySettings(500, Duration.ofSeconds(5), -1, Duration.ofHours(1), true,
+                OnFailure.DEAD_LETTER), entries.get(0).settings());
+        assertEquals(DeliverySettings.DEFAULTS, entries.get(1).settings());
+    }
+
+    @Test
+    void givenSettingsFromEnvironmentVariables_whenRead_thenExpandedAndTyped() throws Exception {
+        Path file = write("""
+                entries:
+                  - table_name: People
+                    url: http://localhost:9000/streams
+                    batch_size: ${BATCH_SIZE}
+                    maximum_batching_window_in_seconds: ${WINDOW:10}
+                    maximum_retry_attempts: "${RETRIES}"
+                    maximum_record_age_in_seconds: ${AGE:-1}
+                    bisect_batch_on_function_error: ${BISECT}
+                    on_failure: ${ON_FAILURE:skip}
+                """);
+
+        Valid entry = SubscriptionFile.read(file, Map.of("BATCH_SIZE", "250", "RETRIES", " 3 ", "BISECT", "TRUE")::get)
+                .get(0);
+
+        assertEquals(new DeliverySettings(250, Duration.ofSeconds(10), 3, null, true, OnFailure.SKIP),
+                entry.settings());
+    }
+
+    @Test
+    void givenSettingVariableUnset_whenRead_thenErrorNamesVariableKeyAndLine() throws Exception {
+        Path file = write("""
+                entries:
+                  - table_name: People
+                    url: http://localhost:9000/streams
+                    batch_size: ${BATCH_SIZE}
+                """);
+
+        InvalidFileException e = assertThrows(InvalidFileException.class,
+                () -> SubscriptionFile.read(file, Map.<String, String>of()::get));
+
+        assertNamesFileAndLine(e, file, 4);
+        assertMentions(e, "environment variable BATCH_SIZE", "'batch_size'");
+    }
+
+    @Test
+    void givenSettingOutOfRange_whenRead_thenErrorNamesEntryFieldRangeAndLine() throws Exception {
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    batch_size: 20000\n", "batch_size", "must be an integer from 1 to 10000");
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    maximum_record_age_in_seconds: 30\n", "maximum_record_age_in_seconds",
+                "must be -1 (no limit) or an integer from 60 to 604800");
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    on_failure: retry\n", "on_failure", "must be stop, skip or dead_letter");
+    }
+
+    @Test
+    void givenSettingOfTheWrongType_whenRead_thenErrorNamesTheFieldAndWhatWasGiven() throws Exception {
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    batch_size: 1.5\n", "batch_size", "must be an integer from 1 to 10000, not a decimal number");
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    batch_size: lots\n", "batch_size", "must be an integer from 1 to 10000, not a string");
+        // quoted is text, as "100" is in the API; only ${VAR} values are typed after expansion
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    maximum_retry_attempts: \"5\"\n", "maximum_retry_attempts", "not a string");
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    maximum_batching_window_in_seconds: [1, 2]\n", "maximum_batching_window_in_seconds",
+                "must be an integer from 0 to 300, not an array");
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    bisect_batch_on_function_error: {a: 1}\n", "bisect_batch_on_function_error",
+                "must be true or false, not an object");
+        assertSecondEntryInvalid("  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    bisect_batch_on_function_error: 1\n", "bisect_batch_on_function_error",
+                "must be true or false, not a number");
+    }
+
+    @Test
+    void givenSettingVariableThatIsNotANumber_whenRead_thenErrorNamesTheField() throws Exception {
+        Path file = write(FIRST_OK + "  - table_name: Orders\n    url: http://localhost:9000/orders\n"
+                + "    batch_size: ${BATCH_SIZE}\n");
+
+        InvalidFileException e = assertThrows(InvalidFileException.class,
+                () -> SubscriptionFile.read(file, Map.of("BATCH_SIZE", "1e3")::get));
+
+        assertNamesFileAndLine(e, file, 4);
+        assertMentions(e, "entry 2 is invalid: ", "batch_size: must be an integer from 1 to 10000, not a string");
+    }
+
+    @Test
+    void givenTypoInSettingKey_whenRead_thenErrorListsEveryAllowedKey() throws Exception {
+        Path file = write("""
+                entries:
+                  - table_name: People
+                    url: http://localhost:9000/streams
+                    batchsize: 10
+                """);
+
+        InvalidFileException e = readFails(file);
+
+        assertNamesFileAndLine(e, file, 4);
+        assertMentions(e, "unknown key 'batchsize'", "batch_size, maximum_batching_window_in_seconds, "
+                + "maximum_retry_attempts, maximum_record_age_in_seconds, bisect_batch_on_function_error, on_failure");
     }
 }

@@ -43,7 +43,7 @@ class RetryPolicyTest {
 
     @Test
     void givenDefaults_whenAttemptsFail_thenBackoffDoublesWithinEqualJitterUntilMax() {
-        RetryPolicy policy = new RetryPolicy(10, Duration.ofMillis(200), Duration.ofSeconds(30));
+        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(200), Duration.ofSeconds(30));
 
         for (int attempt = 1; attempt <= 12; attempt++) {
             assertWithinEqualJitter(policy, attempt, ceiling(200, 30_000, attempt));
@@ -56,7 +56,7 @@ class RetryPolicyTest {
 
     @Test
     void givenOddInitial_whenAttemptsFail_thenCeilingIsInitialTimesPowerOfTwo() {
-        RetryPolicy policy = new RetryPolicy(5, Duration.ofMillis(333), Duration.ofMinutes(10));
+        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(333), Duration.ofMinutes(10));
 
         for (int attempt = 1; attempt <= 15; attempt++) {
             assertWithinEqualJitter(policy, attempt, ceiling(333, 600_000, attempt));
@@ -65,7 +65,7 @@ class RetryPolicyTest {
 
     @Test
     void givenSuccessiveAttempts_whenBackoffBelowMax_thenAverageRoughlyDoubles() {
-        RetryPolicy policy = new RetryPolicy(10, Duration.ofMillis(100), Duration.ofHours(1));
+        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(100), Duration.ofHours(1));
         double previous = 0;
         for (int attempt = 1; attempt <= 10; attempt++) {
             long total = 0;
@@ -84,14 +84,14 @@ class RetryPolicyTest {
     @ParameterizedTest(name = "attempt {0}")
     @ValueSource(ints = {31, 32, 33, 63, 64, 65, 100, 1000, Integer.MAX_VALUE})
     void givenHugeAttemptNumber_whenBackoff_thenNeverAboveMaxAndNoOverflow(int attempt) {
-        RetryPolicy policy = new RetryPolicy(10, Duration.ofMillis(200), Duration.ofSeconds(30));
+        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(200), Duration.ofSeconds(30));
 
         assertWithinEqualJitter(policy, attempt, 30_000);
     }
 
     @Test
     void givenLargeInitial_whenManyAttempts_thenCappedAtMax() {
-        RetryPolicy policy = new RetryPolicy(10, Duration.ofDays(1), Duration.ofDays(2));
+        RetryPolicy policy = new RetryPolicy(Duration.ofDays(1), Duration.ofDays(2));
 
         assertWithinEqualJitter(policy, 1, Duration.ofDays(1).toMillis());
         for (int attempt : new int[] {2, 3, 31, 40, 1000}) {
@@ -101,42 +101,18 @@ class RetryPolicyTest {
 
     @Test
     void givenInitialAboveMax_whenFirstAttemptFails_thenCappedAtMax() {
-        RetryPolicy policy = new RetryPolicy(3, Duration.ofSeconds(10), Duration.ofSeconds(1));
+        RetryPolicy policy = new RetryPolicy(Duration.ofSeconds(10), Duration.ofSeconds(1));
 
         assertWithinEqualJitter(policy, 1, 1_000);
     }
 
     @Test
     void givenZeroInitialBackoff_whenAttemptFails_thenNoWait() {
-        RetryPolicy policy = new RetryPolicy(3, Duration.ZERO, Duration.ofSeconds(30));
+        RetryPolicy policy = new RetryPolicy(Duration.ZERO, Duration.ofSeconds(30));
 
         for (int attempt = 1; attempt <= 3; attempt++) {
             assertEquals(Duration.ZERO, policy.backoff(attempt), "attempt " + attempt);
         }
     }
 
-    @Test
-    void givenMaxAttempts_whenAskedAfterEachAttempt_thenRetriesUntilMaxAttempts() {
-        RetryPolicy policy = new RetryPolicy(3, Duration.ofMillis(200), Duration.ofSeconds(30));
-
-        assertTrue(policy.retriesAfter(1));
-        assertTrue(policy.retriesAfter(2));
-        assertFalse(policy.retriesAfter(3));
-        assertFalse(policy.retriesAfter(4));
-    }
-
-    @Test
-    void givenSingleAttempt_whenFirstAttemptFails_thenNoRetry() {
-        RetryPolicy policy = new RetryPolicy(1, Duration.ofMillis(200), Duration.ofSeconds(30));
-
-        assertFalse(policy.retriesAfter(1));
-    }
-
-    @ParameterizedTest(name = "maxAttempts {0}")
-    @ValueSource(ints = {0, -1, Integer.MIN_VALUE})
-    void givenMaxAttemptsBelowOne_whenConstructed_thenRejected(int maxAttempts) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new RetryPolicy(maxAttempts, Duration.ofMillis(200), Duration.ofSeconds(30)));
-        assertTrue(e.getMessage().contains("maxAttempts"), e.getMessage());
-    }
 }

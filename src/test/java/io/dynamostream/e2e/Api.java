@@ -24,6 +24,11 @@ public final class Api {
                 .post("/").then().statusCode(201).extract().path("id");
     }
 
+    /** Registers a subscription from a full JSON request body; returns its id. */
+    public static String subscribeWith(String json) {
+        return given().contentType(ContentType.JSON).body(json).post("/").then().statusCode(201).extract().path("id");
+    }
+
     public static JsonPath subscription(String id) {
         return given().get("/subscriptions/" + id).then().statusCode(200).extract().jsonPath();
     }

@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 class DestinationGuardE2ETest {
 
     private static final AtomicInteger TABLES = new AtomicInteger();
-    /** dynamo-stream.delivery.max-attempts in {@link LocalDynamoDbTestResource}. */
+    /** Attempts per batch of the subscriptions these tests register ({@code maximum_retry_attempts} + 1). */
     private static final int MAX_ATTEMPTS = 3;
 
     /** DNS for the test: answers what {@link #answer} says for rebind.test, records every question. */
@@ -87,7 +87,8 @@ class DestinationGuardE2ETest {
     }
 
     private String subscribe(String table, URI url) {
-        String id = Api.subscribe(table, url);
+        String id = Api.subscribeWith("{\"table_name\":\"" + table + "\",\"url\":\"" + url
+                + "\",\"maximum_retry_attempts\":" + (MAX_ATTEMPTS - 1) + "}");
         subscriptions.add(id);
         return id;
     }

@@ -28,7 +28,6 @@ public class LocalDynamoDbTestResource implements QuarkusTestResourceLifecycleMa
                 Map.entry("quarkus.dynamodb.aws.credentials.type", "static"),
                 Map.entry("quarkus.dynamodb.aws.credentials.static-provider.access-key-id", "test"),
                 Map.entry("quarkus.dynamodb.aws.credentials.static-provider.secret-access-key", "test"),
-                Map.entry("dynamo-stream.delivery.max-attempts", "3"),
                 Map.entry("dynamo-stream.delivery.initial-backoff", "50ms"),
                 Map.entry("dynamo-stream.delivery.max-backoff", "200ms"),
                 Map.entry("dynamo-stream.delivery.timeout", "2s"),

@@ -47,6 +47,7 @@ public final class Receiver implements AutoCloseable {
     private final AtomicInteger count = new AtomicInteger();
     private volatile IntUnaryOperator status = n -> 200;
     private volatile Duration delay = Duration.ZERO;
+    private volatile java.util.function.ToIntFunction<Request> byRequest;
 
     public Receiver() {
         try {
@@ -63,7 +64,8 @@ public final class Receiver implements AutoCloseable {
             int n = count.incrementAndGet();
             requests.add(new Request(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()),
                     body, System.nanoTime()));
-            int code = status.applyAsInt(n);
+            int code = byRequest != null ? byRequest.applyAsInt(requests.get(requests.size() - 1))
+                    : status.applyAsInt(n);
             if (!delay.isZero()) {
                 try {
                     Thread.sleep(delay);
@@ -84,6 +86,12 @@ public final class Receiver implements AutoCloseable {
     /** Sets the answer for request number n (1-based, counting every request this receiver got). */
     public Receiver answering(IntUnaryOperator status) {
         this.status = status;
+        return this;
+    }
+
+    /** Sets the answer from the request itself (e.g. refuse batches that hold a poison record). */
+    public Receiver answeringRequest(java.util.function.ToIntFunction<Request> status) {
+        this.byRequest = status;
         return this;
     }
 

@@ -317,7 +317,9 @@ class StreamDeliveryTest {
         String table = dynamo.createTable(table("Fail"), StreamViewType.NEW_IMAGE);
         Receiver failing = receiver().answering(n -> 500);
         Receiver healthy = receiver();
-        String bad = subscribe(table, failing, "LATEST");
+        String bad = Api.subscribeWith("{\"table_name\":\"" + table + "\",\"url\":\"" + failing.url()
+                + "\",\"maximum_retry_attempts\":2}");
+        subscriptions.add(bad);
         String good = subscribe(table, healthy, "LATEST");
         for (int i = 0; i < 5; i++) {
             dynamo.put(table, "a-" + i, i);
@@ -346,7 +348,9 @@ class StreamDeliveryTest {
         String table = dynamo.createTable(table("Hang"), StreamViewType.NEW_IMAGE);
         Receiver hanging = receiver().delaying(Duration.ofSeconds(5));
         Receiver healthy = receiver();
-        String slow = subscribe(table, hanging, "LATEST");
+        String slow = Api.subscribeWith("{\"table_name\":\"" + table + "\",\"url\":\"" + hanging.url()
+                + "\",\"maximum_retry_attempts\":2}");
+        subscriptions.add(slow);
         subscribe(table, healthy, "LATEST");
         dynamo.put(table, "h-1", 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> healthy.records().size() == 1);

@@ -10,11 +10,19 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.dynamostream.e2e.Dynamo;
@@ -22,6 +30,7 @@ import io.dynamostream.e2e.LocalDynamoDbTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /** Every route of the admin API, every status code and error body. */
@@ -185,6 +194,100 @@ class SubscriptionApiTest {
                 .body("message", notNullValue());
         given().put("/subscriptions").then().statusCode(405).contentType(ContentType.JSON)
                 .body("message", containsString("not allowed"));
+    }
+
+    // ---------------------------------------------------------------- delivery settings
+
+    @Test
+    void givenSettings_whenPosted_thenShownByDetailAndListButNotByTheOriginalList() {
+        String id = given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://localhost:9/s\", \"batch_size\": 500, "
+                        + "\"maximum_batching_window_in_seconds\": 5, \"maximum_retry_attempts\": -1, "
+                        + "\"maximum_record_age_in_seconds\": 3600, \"bisect_batch_on_function_error\": true, "
+                        + "\"on_failure\": \"DEAD_LETTER\"}")
+                .post("/subscriptions")
+                .then().statusCode(201)
+                .body("settings.batch_size", equalTo(500))
+                .body("settings.on_failure", equalTo("dead_letter"))
+                .extract().path("id");
+
+        given().get("/subscriptions/" + id).then().statusCode(200)
+                .body("settings.batch_size", equalTo(500))
+                .body("settings.maximum_batching_window_in_seconds", equalTo(5))
+                .body("settings.maximum_retry_attempts", equalTo(-1))
+                .body("settings.maximum_record_age_in_seconds", equalTo(3600))
+                .body("settings.bisect_batch_on_function_error", equalTo(true))
+                .body("settings.on_failure", equalTo("dead_letter"));
+        given().get("/subscriptions").then().statusCode(200)
+                .body("find { it.id == '" + id + "' }.settings.maximum_retry_attempts", equalTo(-1));
+        // GET / keeps the original tool's shape
+        given().get("/").then().statusCode(200)
+                .body(id + ".keySet()", equalTo(Set.of("table_name", "url", "status")));
+    }
+
+    @Test
+    void givenNoSettings_whenListed_thenEveryDefaultShown() {
+        String id = create("http://localhost:9/defaults");
+
+        given().get("/subscriptions/" + id).then().statusCode(200)
+                .body("settings", equalTo(Map.of("batch_size", 100,
+                        "maximum_batching_window_in_seconds", 0, "maximum_retry_attempts", 9,
+                        "maximum_record_age_in_seconds", -1, "bisect_batch_on_function_error", false,
+                        "on_failure", "stop")));
+    }
+
+    /** Wrong values and wrong JSON types: always a 400 naming the field and what it accepts, never a 5xx. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "batch_size | 0 | must be an integer from 1 to 10000",
+            "batch_size | 1.5 | must be an integer from 1 to 10000, not a decimal number",
+            "batch_size | \"100\" | must be an integer from 1 to 10000, not a string",
+            "batch_size | true | must be an integer from 1 to 10000, not a boolean",
+            "batch_size | {} | must be an integer from 1 to 10000, not an object",
+            "batch_size | 99999999999999999999999 | must be an integer from 1 to 10000",
+            "batch_size | 1e400 | must be an integer from 1 to 10000, not a decimal number",
+            "maximum_batching_window_in_seconds | 301 | must be an integer from 0 to 300",
+            "maximum_retry_attempts | -2 | must be -1 (retry until the records are too old, or forever) or an "
+                    + "integer from 0 to 10000",
+            "maximum_record_age_in_seconds | 59 | must be -1 (no limit) or an integer from 60 to 604800",
+            "bisect_batch_on_function_error | \"yes\" | must be true or false, not a string",
+            "bisect_batch_on_function_error | [true] | must be true or false, not an array",
+            "on_failure | \"retry\" | must be stop, skip or dead_letter",
+            "on_failure | {\"a\": 1} | must be a string"})
+    void givenInvalidSetting_then400NamingTheFieldAndWhatItAccepts(String field, String json, String message) {
+        given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://localhost:9/\", \"" + field + "\": " + json
+                        + "}")
+                .post("/subscriptions")
+                .then().statusCode(400)
+                .body("message", equalTo("invalid subscription"))
+                .body("errors.size()", equalTo(1))
+                .body("errors[0].field", equalTo(field))
+                .body("errors[0].messages", equalTo(List.of(message)));
+    }
+
+    @Test
+    void whenOpenApiFetched_thenSettingsDescribedWithTypesRangesAndDefaults() {
+        JsonPath doc = given().queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200).extract().jsonPath();
+        String request = "components.schemas.SubscriptionRequest.properties.";
+
+        for (String[] f : new String[][] {{"batch_size", "1", "10000", "100"},
+                {"maximum_batching_window_in_seconds", "0", "300", "0"},
+                {"maximum_retry_attempts", "-1", "10000", "9"},
+                {"maximum_record_age_in_seconds", "-1", "604800", "-1"}}) {
+            assertEquals(List.of("integer", f[1], f[2], f[3]),
+                    List.of(doc.getString(request + f[0] + ".type"), doc.getString(request + f[0] + ".minimum"),
+                            doc.getString(request + f[0] + ".maximum"), doc.getString(request + f[0] + ".default")),
+                    f[0]);
+            assertTrue(doc.getString(request + f[0] + ".description").contains("Lambda: "), f[0]);
+            assertNull(doc.getString(request + f[0] + ".$ref"), f[0]);
+        }
+        assertEquals("boolean", doc.getString(request + "bisect_batch_on_function_error.type"));
+        assertNull(doc.getString(request + "bisect_batch_on_function_error.$ref"));
+        assertEquals(List.of("stop", "skip", "dead_letter"), doc.getList(request + "on_failure.enum"));
+        assertEquals("#/components/schemas/DeliverySettings",
+                doc.getString("components.schemas.Subscription.properties.settings.$ref"));
     }
 
     private static String create(String url) {
