@@ -149,7 +149,10 @@ final class ShardCursor {
         this.next = next;
     }
 
-    /** Called by the reader under its lock when it starts a new epoch. */
+    /**
+     * Called by the reader under its lock when it re-opened the shard at TRIM_HORIZON because this cursor's position
+     * had been trimmed: the first records it gets then tell where the gap ends.
+     */
     void epochChanged(boolean afterTrim) {
         if (afterTrim) {
             gapPending = true;

@@ -93,8 +93,6 @@ final class ShardReader {
     private BigInteger coveredAfter;
     /** The epoch began at LATEST: what came before its first record is unknown. */
     private boolean latestEpoch;
-    /** The epoch began at TRIM_HORIZON because the position that was being read had been trimmed. */
-    private boolean trimmedEpoch;
     /** Records at most in the buffer: the configured size, or the largest batch size of the attached cursors. */
     private int capacity;
     private boolean ended;
@@ -225,7 +223,6 @@ final class ShardReader {
             while (!stopped) {
                 if (cursor.epoch() != epoch) {
                     cursor.position(epoch, base);
-                    cursor.epochChanged(trimmedEpoch);
                 }
                 long available = base + buffer.size() - cursor.next();
                 long left = deadlineNanos - System.nanoTime();
@@ -343,7 +340,7 @@ final class ShardReader {
                             // meanwhile. Re-read the shard; cursors skip records older than their subscription.
                             LOG.infof("LATEST iterator of %s expired before any record was read; re-reading it "
                                     + "from TRIM_HORIZON", shardId);
-                            restartAtTrimHorizon(false);
+                            restartAtTrimHorizon(Set.of());
                         } else {
                             LOG.infof("Shard iterator of %s expired; re-opening after %s", shardId,
                                     lastReadSequenceNumber());
@@ -355,7 +352,8 @@ final class ShardReader {
                         LOG.warnf("Shard %s of %s: records after sequence number %s were trimmed (older than 24 h) "
                                 + "before they were read; continuing at TRIM_HORIZON", shardId, streamArn,
                                 lastReadSequenceNumber());
-                        restartAtTrimHorizon(true);
+                        Set<ShardCursor> lost = cursorsPastTrimHorizon();
+                        restartAtTrimHorizon(lost);
                         iterator = reopenQuietly();
                     }
                     case NOT_FOUND, FATAL -> {
@@ -483,7 +481,7 @@ final class ShardReader {
                     after = point;
                 }
             }
-            resetTo(after, false);
+            resetTo(after);
             LOG.infof("Shard %s of %s: re-reading from %s for a subscription that needs older records", shardId,
                     streamArn, after == null ? "TRIM_HORIZON" : "after " + after);
             return true;
@@ -492,17 +490,54 @@ final class ShardReader {
         }
     }
 
-    private void restartAtTrimHorizon(boolean trimmed) {
+    /** Re-reads the shard from TRIM_HORIZON; {@code lost}: the cursors whose position was trimmed report a gap. */
+    private void restartAtTrimHorizon(Set<ShardCursor> lost) {
         lock.lock();
         try {
-            resetTo(null, trimmed);
+            resetTo(null);
+            for (ShardCursor c : lost) {
+                if (cursors.contains(c)) {
+                    c.epochChanged(true);
+                }
+            }
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * The position the reader asked for was trimmed; which cursors lost records? A cursor whose own checkpoint can
+     * still be opened (GetShardIterator AFTER it succeeds) lost nothing: the trimmed records were ones it had
+     * delivered. A cursor with no checkpoint, or whose checkpoint cannot be checked, is counted as having lost some
+     * (a reported gap that was not is better than a silent one).
+     */
+    private Set<ShardCursor> cursorsPastTrimHorizon() {
+        List<ShardCursor> attached;
+        lock.lock();
+        try {
+            attached = List.copyOf(cursors);
+        } finally {
+            lock.unlock();
+        }
+        Set<ShardCursor> lost = new HashSet<>();
+        for (ShardCursor c : attached) {
+            String after = c.resumePoint();
+            if (after == null) {
+                lost.add(c);
+                continue;
+            }
+            try {
+                streams.getShardIterator(r -> r.streamArn(streamArn).shardId(shardId)
+                        .shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER).sequenceNumber(after));
+            } catch (RuntimeException e) {
+                lost.add(c);
+            }
+        }
+        return lost;
+    }
+
     /** New epoch, empty buffer, reading after {@code after} (null: TRIM_HORIZON). */
-    private void resetTo(String after, boolean trimmed) {
+    private void resetTo(String after) {
         epoch++;
         buffer.clear();
         base = 0;
@@ -510,12 +545,10 @@ final class ShardReader {
         lastReadSequenceNumber = after;
         coveredAfter = after == null ? null : SequenceNumbers.parse(after);
         latestEpoch = false;
-        trimmedEpoch = trimmed;
         startType = ShardIteratorType.TRIM_HORIZON;
         // every cursor moves to the new epoch now, so none of them is left behind records evicted meanwhile
         for (ShardCursor c : cursors) {
             c.position(epoch, 0);
-            c.epochChanged(trimmed);
         }
         changed.signalAll();
     }

@@ -302,7 +302,9 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
             for (ShardLineage.Shard shard : lineage.ready(m.finished, m.cursors.keySet())) {
                 StateStore.Checkpoint checkpoint = m.checkpoints.get(shard.shardId());
                 String after = checkpoint == null ? null : checkpoint.sequenceNumber();
-                ShardReader.Start start = m.joinAtEnd.remove(shard.shardId()) ? ShardReader.Start.LATEST
+                // removed from joinAtEnd only once the LATEST position is fixed: if opening it fails, the next
+                // discovery tries LATEST again instead of reading the shard's history
+                ShardReader.Start start = m.joinAtEnd.contains(shard.shardId()) ? ShardReader.Start.LATEST
                         : after != null ? ShardReader.Start.after(after) : ShardReader.Start.TRIM_HORIZON;
                 ShardReader reader = readers.get(shard.shardId());
                 if (reader == null) {
@@ -311,13 +313,14 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                     reader.start();
                     readers.put(shard.shardId(), reader);
                 }
-                // a LATEST subscription that resumes on a shard it never delivered from: it may have joined that
-                // shard at its end, so records from before its registration are not for it
-                boolean skipOlder = m.subscription.startingPosition() == StartingPosition.LATEST
-                        && m.subscription.started() && after == null;
+                // a LATEST subscription on a shard it never delivered from (it may have joined that shard at its end
+                // before a restart): records from before its registration are not for it. New shards only hold
+                // younger records, so this never drops one of theirs.
+                boolean skipOlder = m.subscription.startingPosition() == StartingPosition.LATEST && after == null;
                 ShardCursor cursor = new ShardCursor(m.subscription, streamArn, shard, reader, delivery, registry,
                         this, metrics, after, checkpoint == null ? null : checkpoint.inFlightThrough(), skipOlder);
                 reader.attach(cursor, start, cursor.batchSize());
+                m.joinAtEnd.remove(shard.shardId());
                 m.cursors.put(shard.shardId(), cursor);
                 cursor.start();
             }

@@ -197,6 +197,53 @@ class AdminApiFuzzTest {
         return h;
     }
 
+    /** The delivery settings (issue 3), each with its documented range; null bounds for the non-integers. */
+    private static final List<String> SETTINGS = List.of("batch_size", "maximum_batching_window_in_seconds",
+            "maximum_retry_attempts", "maximum_record_age_in_seconds", "bisect_batch_on_function_error", "on_failure");
+
+    private JsonNode settingValue(Random r, String setting) {
+        switch (r.nextInt(8)) {
+            case 0:
+                return F.textNode(List.of("100", "abc", "", "stop", "SKIP", " dead_letter ", "dead-letter", "ＳＴＯＰ",
+                        "true").get(r.nextInt(9)));
+            case 1:
+                return F.booleanNode(r.nextBoolean());
+            case 2:
+                return F.numberNode(r.nextInt(3) == 0 ? 1.5 : 100.0);
+            case 3:
+                return F.nullNode();
+            case 4:
+                return F.numberNode(r.nextLong());
+            default:
+                int[] edges = {-2, -1, 0, 1, 59, 60, 100, 300, 301, 10_000, 10_001, 604_800, 604_801};
+                return F.numberNode(edges[r.nextInt(edges.length)]);
+        }
+    }
+
+    /** Whether a delivery setting's value is valid (absent or null: the default, valid). */
+    private static boolean settingOk(String setting, JsonNode v) {
+        if (v == null || v.isNull()) {
+            return true;
+        }
+        if (setting.equals("on_failure")) {
+            return v.isTextual() && List.of("stop", "skip", "dead_letter")
+                    .contains(v.asText().trim().toLowerCase(Locale.ROOT));
+        }
+        if (setting.equals("bisect_batch_on_function_error")) {
+            return v.isBoolean();
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            return false;
+        }
+        int n = v.asInt();
+        return switch (setting) {
+            case "batch_size" -> n >= 1 && n <= 10_000;
+            case "maximum_batching_window_in_seconds" -> n >= 0 && n <= 300;
+            case "maximum_retry_attempts" -> n >= -1 && n <= 10_000;
+            default -> n == -1 || n >= 60 && n <= 604_800;
+        };
+    }
+
     private static final List<String> FIELDS = List.of("table_name", "url", "starting_position", "secret",
             "previous_secret", "headers");
 
@@ -214,6 +261,10 @@ class AdminApiFuzzTest {
             } else {
                 o.set(f, r.nextInt(3) == 0 ? textish(r, f) : F.textNode(goodValue(r, f)));
             }
+        }
+        if (r.nextInt(3) == 0) {
+            String setting = SETTINGS.get(r.nextInt(SETTINGS.size()));
+            o.set(setting, settingValue(r, setting));
         }
         if (r.nextInt(8) == 0) {
             o.set(draw(ANY_STRING, r), textish(r, "x"));
@@ -334,6 +385,11 @@ class AdminApiFuzzTest {
                 return false;
             }
             text[i] = n.asText(); // Jackson coerces numbers and booleans to text (observation, see report)
+        }
+        for (String setting : SETTINGS) {
+            if (!settingOk(setting, o.get(setting))) {
+                return false;
+            }
         }
         String table = text[0];
         String url = text[1];
