@@ -101,8 +101,7 @@ final class CrashScenario implements AutoCloseable {
      */
     void startService() throws Exception {
         starts++;
-        Files.writeString(serviceLog, "===== start " + starts + " at " + Instant.now() + " =====\n",
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        mark("start " + starts);
         service = ServiceProcess.start(JAR, List.of("-XX:TieredStopAtLevel=1"), Map.of(
                 "DYNAMODB_ENDPOINT_URL", db.endpoint().toString(),
                 "AWS_REGION", "us-east-1",
@@ -119,13 +118,25 @@ final class CrashScenario implements AutoCloseable {
     }
 
     /** SIGKILLs the running service; returns its exit status. */
-    int killService() throws InterruptedException {
-        return service.kill();
+    int killService() throws InterruptedException, IOException {
+        mark("SIGKILL");
+        int status = service.kill();
+        mark("exit status " + status);
+        return status;
     }
 
     /** SIGTERMs the running service; its exit status, or empty when it outlived the shutdown timeout (+5 s). */
-    OptionalInt stopService() throws InterruptedException {
-        return service.stop(SHUTDOWN_TIMEOUT.plusSeconds(5));
+    OptionalInt stopService() throws InterruptedException, IOException {
+        mark("SIGTERM");
+        OptionalInt status = service.stop(SHUTDOWN_TIMEOUT.plusSeconds(5));
+        mark(status.isPresent() ? "exit status " + status.getAsInt() : "no exit in time: SIGKILL");
+        return status;
+    }
+
+    /** A line in the service log, to line it up with the receive times in posts.txt. */
+    private void mark(String event) throws IOException {
+        Files.writeString(serviceLog, "===== " + event + " at " + Instant.now() + " =====\n", StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 
     /** Starts the writer and the resharding thread. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -64,16 +65,18 @@ final class DeliveryValidator {
     /**
      * One POST as the receiver got it. Header values are null when the header was absent.
      *
+     * @param received when the body had fully arrived
      * @param records the body's records in body order; empty when {@code malformed} is set
      * @param malformed why the body is not a Lambda DynamoDB event, or null
      */
-    record Post(String subscriptionId, String shardId, String webhookId, byte[] body, List<Delivered> records,
-            String malformed) {
+    record Post(Instant received, String subscriptionId, String shardId, String webhookId, byte[] body,
+            List<Delivered> records, String malformed) {
 
         private static final ObjectMapper JSON = new ObjectMapper();
 
         /** Parses the body's {@code Records[].dynamodb} for keys ({@code pk}) and sequence numbers. */
         static Post parse(String subscriptionId, String shardId, String webhookId, byte[] body) {
+            Instant received = Instant.now();
             List<Delivered> records = new ArrayList<>();
             try {
                 JsonNode json = JSON.readTree(body);
@@ -82,22 +85,23 @@ final class DeliveryValidator {
                     String why = json.path("message").isTextual()
                             ? "is the error notification of a failed subscription: " + json.path("message").asText()
                             : "has no Records array";
-                    return new Post(subscriptionId, shardId, webhookId, body, List.of(), why);
+                    return new Post(received, subscriptionId, shardId, webhookId, body, List.of(), why);
                 }
                 for (JsonNode r : list) {
                     JsonNode seq = r.path("dynamodb").path("SequenceNumber");
                     JsonNode keys = r.path("dynamodb").path("Keys");
                     if (!seq.isTextual() || keys.isMissingNode()) {
-                        return new Post(subscriptionId, shardId, webhookId, body, List.of(),
+                        return new Post(received, subscriptionId, shardId, webhookId, body, List.of(),
                                 "has a record without dynamodb.SequenceNumber or dynamodb.Keys");
                     }
                     JsonNode pk = keys.path("pk").path("S");
                     records.add(new Delivered(pk.isTextual() ? pk.asText() : keys.toString(), seq.asText()));
                 }
             } catch (IOException e) {
-                return new Post(subscriptionId, shardId, webhookId, body, List.of(), "is not JSON: " + e.getMessage());
+                return new Post(received, subscriptionId, shardId, webhookId, body, List.of(),
+                        "is not JSON: " + e.getMessage());
             }
-            return new Post(subscriptionId, shardId, webhookId, body, List.copyOf(records), null);
+            return new Post(received, subscriptionId, shardId, webhookId, body, List.copyOf(records), null);
         }
 
         private String describe() {
@@ -391,7 +395,7 @@ final class DeliveryValidator {
         List<String> lines = new ArrayList<>();
         int i = 0;
         for (Post p : snapshot()) {
-            lines.add(++i + " " + p.describe() + " sha256=" + sha256(p.body())
+            lines.add(++i + " " + p.received() + " " + p.describe() + " sha256=" + sha256(p.body())
                     + (p.malformed() != null ? " MALFORMED " + p.malformed() : ""));
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
