@@ -1,0 +1,178 @@
+package io.dynamostream.crash;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The packaged service ({@code target/quarkus-app/quarkus-run.jar}) as a child process on a free port, its output
+ * appended to a log file, with the stops the crash tests need: {@link #kill()} (SIGKILL) and {@link #stop} (SIGTERM).
+ * Adapted from the benchmark's {@code bench.ServiceProcess}.
+ */
+final class ServiceProcess implements AutoCloseable {
+
+    /** Exit status of a process ended by SIGKILL (128 + 9). */
+    static final int SIGKILLED = 137;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Process process;
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ServiceProcess(Process process, URI base) {
+        this.process = process;
+        this.base = base;
+    }
+
+    /**
+     * Starts {@code java [jvmArgs] -jar jar} with {@code env} added to this JVM's environment and {@code PORT} set to
+     * a free port, and waits until {@code GET /} answers 200.
+     */
+    static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> env, Path log,
+            Duration readyTimeout) throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar.toAbsolutePath() + " not found: package the service first");
+        }
+        int port = freePort();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmArgs);
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> environment = new HashMap<>(env);
+        environment.put("PORT", Integer.toString(port));
+        pb.environment().putAll(environment);
+        ServiceProcess service = new ServiceProcess(pb.start(), URI.create("http://127.0.0.1:" + port + "/"));
+        try {
+            service.awaitReady(readyTimeout, log);
+        } catch (Exception | Error e) {
+            service.close();
+            throw e;
+        }
+        return service;
+    }
+
+    private void awaitReady(Duration timeout, Path log) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("service exited with " + process.exitValue() + " at startup; see "
+                        + log.toAbsolutePath());
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(base).timeout(Duration.ofSeconds(2)).GET()
+                        .build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("service did not answer GET / within " + timeout + "; see "
+                + log.toAbsolutePath());
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Registers a subscription through the original API ({@code POST /}) and returns its id. */
+    String subscribe(String table, URI url, String startingPosition) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("table_name", table, "url", url.toString(),
+                "starting_position", startingPosition));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("subscribe failed: HTTP " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body()).get("id").asText();
+    }
+
+    /** The ids {@code GET /} lists. */
+    Set<String> subscriptionIds() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        Set<String> ids = new TreeSet<>();
+        JSON.readTree(r.body()).fieldNames().forEachRemaining(ids::add);
+        return ids;
+    }
+
+    /** {@code GET /} as text, for failure messages. */
+    String subscriptionsText() {
+        try {
+            return http.send(HttpRequest.newBuilder(base).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "(GET / failed: " + e + ")";
+        }
+    }
+
+    /**
+     * Sends SIGKILL ({@link Process#destroyForcibly()} on Linux) and waits for the process to be gone.
+     *
+     * @return the exit status, {@link #SIGKILLED} when the signal was SIGKILL
+     */
+    int kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("service pid " + process.pid() + " still alive 30 s after SIGKILL");
+        }
+        return process.exitValue();
+    }
+
+    /**
+     * Sends SIGTERM ({@link Process#destroy()} on Linux) and waits up to {@code timeout} for the exit; a process still
+     * alive then is killed.
+     *
+     * @return the exit status, or empty when the process did not exit in time
+     */
+    OptionalInt stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return OptionalInt.of(process.exitValue());
+        }
+        kill();
+        return OptionalInt.empty();
+    }
+
+    /** Kills the process if it still runs (test teardown). */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
