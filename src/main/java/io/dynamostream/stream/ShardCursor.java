@@ -376,7 +376,11 @@ final class ShardCursor {
                 return Result.STOP;
             }
             if (stopped) {
-                return Result.STOP; // the attempt that was allowed to finish failed: re-sent after the restart
+                // the attempt that was allowed to finish failed: re-sent after the restart
+                LOG.infof("Subscription %s, shard %s: the POST in flight at shutdown failed (%s); its batch (%s to "
+                        + "%s) is sent again after the restart", subscription.id(), shardId,
+                        io.dynamostream.subscription.Redaction.text(attempt.describe()), first, last);
+                return Result.STOP;
             }
             String reason = attempt.describe();
             if (settings.bisectOnError() && records.size() > 1) {
