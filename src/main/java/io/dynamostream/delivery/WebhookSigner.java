@@ -84,6 +84,18 @@ public final class WebhookSigner {
         return headers;
     }
 
+    /**
+     * The headers of one attempt of a batch of records: {@link #headers} plus {@code dynamo-stream-subscription-id}
+     * and {@code dynamo-stream-shard-id}. Used for every delivery and for the re-delivery of a dead letter.
+     */
+    public static Map<String, String> batchHeaders(Subscription subscription, String shardId, String messageId,
+            byte[] body, long epochSecond) {
+        Map<String, String> headers = headers(subscription, messageId, body, epochSecond);
+        headers.put("dynamo-stream-subscription-id", subscription.id());
+        headers.put("dynamo-stream-shard-id", shardId);
+        return headers;
+    }
+
     /** {@code v1,<sig>} per secret, space-separated, in the given order. */
     static String signature(List<WebhookSecret> secrets, String messageId, long epochSecond, byte[] body) {
         byte[] prefix = (messageId + "." + epochSecond + ".").getBytes(StandardCharsets.UTF_8);

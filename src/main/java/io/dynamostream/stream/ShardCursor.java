@@ -16,6 +16,7 @@ import io.dynamostream.delivery.WebhookSigner;
 import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.DeliverySettings;
+import io.dynamostream.subscription.Redaction;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -83,6 +84,8 @@ final class ShardCursor {
     private long notBeforeEpochSecond = Long.MIN_VALUE;
     /** The reader re-opened the shard at TRIM_HORIZON after a trimmed position: report the gap once. */
     private volatile boolean gapPending;
+    /** The position came from {@link #floor} (a LATEST join), not from the store: store it when starting. */
+    private boolean storeFloor;
     private volatile boolean stopped;
     private volatile boolean interruptible = true;
     private Thread thread;
@@ -168,12 +171,13 @@ final class ShardCursor {
         if (lastRead != null) {
             skipThrough = SequenceNumbers.parse(lastRead);
             resumePoint = lastRead;
+            storeFloor = true;
         }
         notBeforeEpochSecond = subscription.createdAt().minus(LATEST_CLOCK_MARGIN).getEpochSecond();
     }
 
     void start() {
-        if (resumePoint != null) {
+        if (storeFloor) {
             registry.checkpoint(subscription.id(), shardId, resumePoint);
         }
         registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.READING);
@@ -361,10 +365,8 @@ final class ShardCursor {
             }
             // signed per attempt: webhook-timestamp is this attempt's time, so late retries stay within the
             // receiver's tolerance (Standard Webhooks verifiers refuse timestamps more than 5 minutes off)
-            Map<String, String> headers = WebhookSigner.headers(subscription, messageId, body,
+            Map<String, String> headers = WebhookSigner.batchHeaders(subscription, shardId, messageId, body,
                     Instant.now().getEpochSecond());
-            headers.put("dynamo-stream-subscription-id", subscription.id());
-            headers.put("dynamo-stream-shard-id", shardId);
             HttpDelivery.Attempt attempt = delivery.post(subscription.url(), body, headers);
             metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(), attempt.took());
             if (attempt.isSuccess()) {
@@ -379,7 +381,7 @@ final class ShardCursor {
                 // the attempt that was allowed to finish failed: re-sent after the restart
                 LOG.infof("Subscription %s, shard %s: the POST in flight at shutdown failed (%s); its batch (%s to "
                         + "%s) is sent again after the restart", subscription.id(), shardId,
-                        io.dynamostream.subscription.Redaction.text(attempt.describe()), first, last);
+                        Redaction.text(attempt.describe()), first, last);
                 return Result.STOP;
             }
             String reason = attempt.describe();
@@ -415,7 +417,7 @@ final class ShardCursor {
             wait = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
         }
         LOG.warnf("Subscription %s, shard %s: POST %s %s; retrying in %d ms", subscription.id(), shardId,
-                redactedUrl(), io.dynamostream.subscription.Redaction.text(attempt.describe()), wait.toMillis());
+                redactedUrl(), Redaction.text(attempt.describe()), wait.toMillis());
         long deadline = System.nanoTime() + wait.toNanos();
         while (!stopped && registry.isRunning(subscription.id())) {
             long left = deadline - System.nanoTime();
@@ -475,6 +477,6 @@ final class ShardCursor {
     }
 
     private String redactedUrl() {
-        return io.dynamostream.subscription.Redaction.url(subscription.url());
+        return Redaction.url(subscription.url());
     }
 }

@@ -3,7 +3,6 @@ package io.dynamostream.subscription;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -173,10 +172,8 @@ public class SubscriptionActionsResource {
 
     private HttpDelivery.Attempt post(Subscription s, DeadLetter d) {
         byte[] body = Base64.getDecoder().decode(d.body());
-        Map<String, String> headers = WebhookSigner.headers(s, d.webhookId(), body, Instant.now().getEpochSecond());
-        headers.put("dynamo-stream-subscription-id", s.id());
-        headers.put("dynamo-stream-shard-id", d.shardId());
-        return http.post(s.url(), body, headers);
+        return http.post(s.url(), body, WebhookSigner.batchHeaders(s, d.shardId(), d.webhookId(), body,
+                Instant.now().getEpochSecond()));
     }
 
     private DeadLetter letter(String id, String letter) {
