@@ -72,6 +72,12 @@ final class Checkpoints {
         return visible(new Checkpoint(c.sequenceNumber(), lastSequenceNumber, c.finished()));
     }
 
+    /** {@link #advance} (when it moves forward) followed by {@link #inFlight}. */
+    static Checkpoint advanceAndInFlight(Checkpoint current, String sequenceNumber, String nextLastSequenceNumber) {
+        Checkpoint moved = advance(current, sequenceNumber);
+        return inFlight(moved != null ? moved : current, nextLastSequenceNumber);
+    }
+
     /** The checkpoint of a shard the subscription is done with. */
     static Checkpoint finish(Checkpoint current) {
         Checkpoint c = current == null ? NONE : current;

@@ -160,6 +160,23 @@ public final class DynamoDbStateStore implements StateStore {
     }
 
     @Override
+    public void checkpointAndInFlight(String subscriptionId, String shardId, String sequenceNumber,
+            String nextLastSequenceNumber) {
+        String padded = Checkpoints.padded(sequenceNumber);
+        Checkpoints.requireSequenceNumber(nextLastSequenceNumber);
+        try {
+            client.updateItem(r -> r.tableName(table).key(checkpointKey(subscriptionId, shardId))
+                    .updateExpression("SET #seq = :seq, #cp = :cp, #if = :if")
+                    .conditionExpression("attribute_not_exists(#cp) OR #cp < :cp")
+                    .expressionAttributeNames(Map.of("#seq", "seq", "#cp", "cp", "#if", "inflight"))
+                    .expressionAttributeValues(Map.of(":seq", s(sequenceNumber), ":cp", s(padded),
+                            ":if", s(nextLastSequenceNumber))));
+        } catch (ConditionalCheckFailedException notForward) {
+            inFlight(subscriptionId, shardId, nextLastSequenceNumber);
+        }
+    }
+
+    @Override
     public void finish(String subscriptionId, String shardId) {
         client.updateItem(r -> r.tableName(table).key(checkpointKey(subscriptionId, shardId))
                 .updateExpression("SET #fin = :fin REMOVE #if")

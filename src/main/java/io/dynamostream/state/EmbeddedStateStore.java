@@ -167,6 +167,16 @@ public final class EmbeddedStateStore implements StateStore {
     }
 
     @Override
+    public void checkpointAndInFlight(String subscriptionId, String shardId, String sequenceNumber,
+            String nextLastSequenceNumber) {
+        Checkpoints.requireSequenceNumber(sequenceNumber);
+        Checkpoints.requireSequenceNumber(nextLastSequenceNumber);
+        String key = key(subscriptionId, shardId);
+        writer.write(() -> Checkpoints.update(checkpoints, key,
+                c -> Checkpoints.advanceAndInFlight(c, sequenceNumber, nextLastSequenceNumber)), changed -> changed);
+    }
+
+    @Override
     public void finish(String subscriptionId, String shardId) {
         String key = key(subscriptionId, shardId);
         writer.write(() -> Checkpoints.update(checkpoints, key, Checkpoints::finish), changed -> changed);

@@ -61,6 +61,15 @@ public final class MemoryStateStore implements StateStore {
     }
 
     @Override
+    public void checkpointAndInFlight(String subscriptionId, String shardId, String sequenceNumber,
+            String nextLastSequenceNumber) {
+        Checkpoints.requireSequenceNumber(sequenceNumber);
+        Checkpoints.requireSequenceNumber(nextLastSequenceNumber);
+        Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+                c -> Checkpoints.advanceAndInFlight(c, sequenceNumber, nextLastSequenceNumber));
+    }
+
+    @Override
     public void finish(String subscriptionId, String shardId) {
         Checkpoints.update(checkpoints, key(subscriptionId, shardId), Checkpoints::finish);
     }

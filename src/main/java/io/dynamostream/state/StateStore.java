@@ -56,6 +56,15 @@ public interface StateStore extends AutoCloseable {
     void inFlight(String subscriptionId, String shardId, String lastSequenceNumber);
 
     /**
+     * {@link #checkpoint} and then {@link #inFlight} as one write: the batch through {@code sequenceNumber} was
+     * acknowledged and the next one, through {@code nextLastSequenceNumber}, is about to be POSTed. While a backlog
+     * drains this halves the writes per batch. The checkpoint only moves forward as in {@link #checkpoint}; the
+     * in-flight mark is set either way. A kill during the call leaves both changes or neither.
+     */
+    void checkpointAndInFlight(String subscriptionId, String shardId, String sequenceNumber,
+            String nextLastSequenceNumber);
+
+    /**
      * Records that the subscription acknowledged every record of the (closed) shard, or that it is out of scope.
      * Keeps the checkpoint, clears the in-flight mark; final (later checkpoints still move the number forward).
      */

@@ -84,6 +84,12 @@ final class ShardCursor {
     private long notBeforeEpochSecond = Long.MIN_VALUE;
     /** The reader re-opened the shard at TRIM_HORIZON after a trimmed position: report the gap once. */
     private volatile boolean gapPending;
+    /**
+     * The last batch acknowledged with a 2xx when its checkpoint is not stored yet: it is stored together with the
+     * next batch's in-flight mark when that batch is ready at once (one write per batch while a backlog drains), and
+     * on its own before the cursor waits for records or stops. Cursor thread only.
+     */
+    private Acknowledged unsaved;
     /** The position came from {@link #floor} (a LATEST join), not from the store: store it when starting. */
     private boolean storeFloor;
     private volatile boolean stopped;
@@ -214,7 +220,7 @@ final class ShardCursor {
     private void run() {
         try {
             while (!stopped) {
-                ShardReader.Batch batch = take();
+                ShardReader.Batch batch = nextBatch();
                 if (batch == null || stopped) {
                     return;
                 }
@@ -253,17 +259,64 @@ final class ShardCursor {
             }
             LOG.errorf(e, "Subscription %s, shard %s: unexpected error", subscription.id(), shardId);
             registry.fail(subscription.id(), "internal error on shard " + shardId + ": " + e);
+        } finally {
+            saveAcknowledged();
         }
+    }
+
+    /**
+     * The next batch. After a 2xx whose checkpoint is not stored yet, a batch that can be delivered at once is
+     * returned as it is (its in-flight mark and that checkpoint are then stored together); otherwise the checkpoint
+     * is stored first and the cursor waits as usual.
+     */
+    private ShardReader.Batch nextBatch() throws InterruptedException {
+        if (unsaved != null) {
+            ShardReader.Batch ready = inFlightThrough == null && !gapPending
+                    ? reader.poll(this, settings.batchSize(), minRecords())
+                    : null;
+            if (ready != null && leadingSeen(ready.records()) == 0) {
+                return ready;
+            }
+            saveAcknowledged();
+        }
+        return take();
+    }
+
+    /** Stores the checkpoint of the last acknowledged batch if that is still to be done. */
+    private void saveAcknowledged() {
+        Acknowledged ack = unsaved;
+        if (ack == null) {
+            return;
+        }
+        unsaved = null;
+        try {
+            registry.delivered(subscription.id(), shardId, ack.last(), ack.records());
+        } catch (RuntimeException e) {
+            if (!stopped) {
+                throw e;
+            }
+            // stopping (e.g. the state store closed at shutdown): the batch is sent again after the restart
+            LOG.debugf("Subscription %s, shard %s: checkpoint %s not stored while stopping: %s", subscription.id(),
+                    shardId, ack.last(), e);
+        }
+    }
+
+    /** A batch acknowledged with a 2xx: its last sequence number and its size. */
+    private record Acknowledged(String last, int records) {
     }
 
     /** The next batch: at once when records wait (no window), else when full or when the window has passed. */
     private ShardReader.Batch take() throws InterruptedException {
         int max = settings.batchSize();
-        long window = settings.batchingWindow().toNanos();
         if (inFlightThrough != null) {
             return reader.take(this, max, 1, System.nanoTime());
         }
-        return reader.take(this, max, window > 0 ? max : 1, System.nanoTime() + window);
+        return reader.take(this, max, minRecords(), System.nanoTime() + settings.batchingWindow().toNanos());
+    }
+
+    /** Records a batch needs before the window has passed: a full batch with a window, else one record. */
+    private int minRecords() {
+        return settings.batchingWindow().isZero() ? 1 : settings.batchSize();
     }
 
     /** How many records at the head of the batch this subscription must not get (acknowledged, or too old). */
@@ -342,7 +395,10 @@ final class ShardCursor {
         String last = records.get(records.size() - 1).dynamodb().sequenceNumber();
         byte[] body = LambdaPayload.body(records, streamArn);
         String messageId = WebhookSigner.batchId(subscription.id(), shardId, first, last);
-        if (top) {
+        if (top && unsaved != null) {
+            registry.deliveredAndInFlight(subscription.id(), shardId, unsaved.last(), unsaved.records(), last);
+            unsaved = null;
+        } else if (top) {
             registry.inFlight(subscription.id(), shardId, last);
         }
         int failed = failedAttempts;
@@ -370,7 +426,7 @@ final class ShardCursor {
             HttpDelivery.Attempt attempt = delivery.post(subscription.url(), body, headers);
             metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(), attempt.took());
             if (attempt.isSuccess()) {
-                acknowledged(records, last);
+                acknowledged(records, last, top);
                 return Result.DONE;
             }
             if (attempt.status() == 410) {
@@ -447,11 +503,20 @@ final class ShardCursor {
         return n;
     }
 
-    private void acknowledged(List<Record> records, String last) {
+    /**
+     * A 2xx: the cursor moves past the records. The checkpoint of a whole batch is stored with the next batch's
+     * in-flight mark or before the cursor waits ({@link #nextBatch}); that of a part of a batch (bisection, records
+     * left after the too old ones) at once.
+     */
+    private void acknowledged(List<Record> records, String last, boolean wholeBatch) {
         Record lastRecord = records.get(records.size() - 1);
         skipThrough = SequenceNumbers.parse(last);
         resumePoint = last;
-        registry.delivered(subscription.id(), shardId, last, records.size());
+        if (wholeBatch) {
+            unsaved = new Acknowledged(last, records.size());
+        } else {
+            registry.delivered(subscription.id(), shardId, last, records.size());
+        }
         metrics.delivered(subscription.id(), subscription.tableName(), shardId, records.size(),
                 lastRecord.dynamodb().approximateCreationDateTime());
     }

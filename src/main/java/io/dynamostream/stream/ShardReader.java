@@ -248,6 +248,28 @@ final class ShardReader {
         }
     }
 
+    /**
+     * The batch {@link #take} would return at once (at least {@code min} records at the cursor's position), or null
+     * when it would wait: for records, for the end of the shard, or because the reader re-opened the shard.
+     */
+    Batch poll(ShardCursor cursor, int max, int min) {
+        lock.lock();
+        try {
+            if (stopped || cursor.epoch() != epoch) {
+                return null;
+            }
+            long available = base + buffer.size() - cursor.next();
+            if (available < Math.max(1, min)) {
+                return null;
+            }
+            int from = (int) (cursor.next() - base);
+            int n = (int) Math.min(max, available);
+            return new Batch(List.copyOf(buffer.subList(from, from + n)), epoch, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The cursor delivered (or skipped) {@code count} records of the batch it took in {@code batchEpoch}. */
     void advance(ShardCursor cursor, long batchEpoch, int count) {
         lock.lock();

@@ -1,9 +1,12 @@
 package io.dynamostream.bench;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.dynamostream.delivery.LambdaPayload;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
@@ -22,6 +29,10 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * waited for), GetShardIterator TRIM_HORIZON, GetRecords limit 1000, and for every 100 records one
  * {@link LambdaPayload#body} POSTed synchronously with java.net.http. No buffering, retries, checkpoints or ordering
  * across shards: its rate is the practical limit of this machine + local server + receiver.
+ *
+ * <p>It runs in its own JVM ({@link #main}), like the service: the benchmark's JVM only receives, so both are
+ * measured in the same setting (forwarder process, receiver process, local server process on the same cores) and
+ * both stay warm across rounds.
  */
 final class BareLoop {
 
@@ -34,6 +45,28 @@ final class BareLoop {
 
     BareLoop(DynamoDbStreamsClient streams) {
         this.streams = streams;
+    }
+
+    /**
+     * The bare loop as a process: {@code BareLoop <endpoint>}, then one command per line on standard input,
+     * {@code <streamArn> <records> <url>}, each answered on standard output with {@code ok} or {@code failed <why>}.
+     */
+    public static void main(String[] args) throws Exception {
+        DynamoDbStreamsClient streams = DynamoDbStreamsClient.builder().endpointOverride(URI.create(args[0]))
+                .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x"))).build();
+        BareLoop loop = new BareLoop(streams);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        System.out.println("ready");
+        for (String line; (line = in.readLine()) != null;) {
+            String[] p = line.split(" ");
+            try {
+                loop.run(p[0], Long.parseLong(p[1]), URI.create(p[2]));
+                System.out.println("ok");
+            } catch (Exception e) {
+                System.out.println("failed " + e);
+            }
+        }
     }
 
     /** Reads until {@code total} records were read and POSTed; returns when every thread stopped. */

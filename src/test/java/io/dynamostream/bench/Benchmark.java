@@ -30,7 +30,8 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * <li>P1 latency: single PutItems paced at a random ~20/s (open loop), time from PutItem returned to the POST
  * carrying that key received;</li>
  * <li>P2 drain: 100,000 pre-generated records on 8 shards, time from registering a TRIM_HORIZON subscription to the
- * receiver having all of them, against a bare SDK loop doing the same reads and POSTs; peak RSS of the service;</li>
+ * receiver having all of them, against a bare SDK loop doing the same reads and POSTs (in its own JVM, like the
+ * service); warm-up rounds, then the median of the measured rounds; peak RSS of the service;</li>
  * </ul>
  * prints a table, and stops every process it started (also on failure or Ctrl-C).
  *
@@ -42,7 +43,8 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * </pre>
  * Knobs (system properties, all optional): {@code bench.p1.writes} (1000), {@code bench.p1.warmup} (100),
  * {@code bench.p1.rate} (writes/s, 20; 0 = closed loop: next write after the previous POST arrived),
- * {@code bench.p2.records} (100000), {@code bench.p2.shards} (8), {@code bench.p2.warmup} (10000),
+ * {@code bench.p2.records} (100000), {@code bench.p2.shards} (8), {@code bench.p2.warmups} (2),
+ * {@code bench.p2.rounds} (5),
  * {@code bench.service.jvmArgs} (extra JVM args for the service, space-separated, e.g.
  * {@code -Ddynamo-stream.reader.idle-interval=50ms}), {@code bench.only} (p1 or p2).
  */
@@ -58,6 +60,8 @@ public final class Benchmark {
     private final List<String[]> rows = new ArrayList<>();
 
     private Dynamo dynamo;
+    private URI localEndpoint;
+    private Path out;
     private long duplicates;
     private BenchReceiver receiver;
     private ServiceProcess service;
@@ -78,7 +82,7 @@ public final class Benchmark {
             if (System.getProperty(LocalDynamoDbServer.DIR_PROPERTY) == null) {
                 System.setProperty(LocalDynamoDbServer.DIR_PROPERTY, project.resolve("src/localdb").toString());
             }
-            Path out = Files.createDirectories(project.resolve("target/bench"));
+            out = Files.createDirectories(project.resolve("target/bench"));
             Path log = out.resolve("service.log");
             List<String> jvmArgs = splitArgs(System.getProperty("bench.service.jvmArgs", ""));
 
@@ -86,7 +90,8 @@ public final class Benchmark {
 
             LocalDynamoDbServer local = LocalDynamoDbServer.start();
             resources.add(local);
-            dynamo = new Dynamo(local.endpoint());
+            localEndpoint = local.endpoint();
+            dynamo = new Dynamo(localEndpoint);
             resources.add(dynamo.db);
             resources.add(dynamo.streams);
             receiver = new BenchReceiver();
@@ -203,22 +208,18 @@ public final class Benchmark {
 
     private void drain() throws Exception {
         long records = Long.getLong("bench.p2.records", 100_000);
-        long warm = Long.getLong("bench.p2.warmup", 10_000);
         int shards = Integer.getInteger("bench.p2.shards", 8);
-        System.out.printf(Locale.ROOT, "P2 drain: %,d pre-generated records on %d shards, TRIM_HORIZON ...%n",
-                records, shards);
-        String warmArn = prepare("bench_drain_warmup", shards, warm);
-        String arn = prepare("bench_drain", shards, records);
-        BareLoop bare = new BareLoop(dynamo.streams);
+        int warmups = Integer.getInteger("bench.p2.warmups", 2);
+        int rounds = Integer.getInteger("bench.p2.rounds", 5);
+        System.out.printf(Locale.ROOT, "P2 drain: %,d pre-generated records on %d shards, TRIM_HORIZON; "
+                + "%d warm-up + %d measured rounds, each the service (new subscription) and the bare loop ...%n",
+                records, shards, warmups, rounds);
+        String table = "bench_drain";
+        String arn = prepare(table, shards, records);
+        BareLoopProcess bare = BareLoopProcess.start(localEndpoint, out.resolve("bare-loop.log"));
+        resources.add(bare);
 
-        // warm both JVMs with the same, smaller run on another table (not counted)
-        double warmService = serviceDrain("bench_drain_warmup", warm, "/warmup-service", null);
-        double warmBare = bareDrain(bare, warmArn, warm, "/warmup-bare");
-        System.out.printf(Locale.ROOT,
-                "    warm-up (not counted): %,d records on another table: service %,.0f rec/s, bare loop %,.0f rec/s%n",
-                warm, warmService, warmBare);
-
-        // the service, with its memory sampled every 100 ms
+        // the service's memory, sampled every 100 ms over every round
         AtomicLong peakRss = new AtomicLong(service.procStatusKb("VmRSS"));
         AtomicBoolean sampling = new AtomicBoolean(true);
         Thread sampler = Thread.ofPlatform().daemon().name("rss-sampler").start(() -> {
@@ -231,35 +232,63 @@ public final class Benchmark {
                 }
             }
         });
-        dynamo.hook("counts/reset", Map.of());
-        double serviceRate;
+        double[] serviceRates = new double[rounds];
+        double[] bareRates = new double[rounds];
         try {
-            serviceRate = serviceDrain("bench_drain", records, "/drain-service", "    service");
+            // both JVMs keep compiling for a long time on 2 cores (rates rise over the first rounds): warm-ups first
+            for (int round = 1 - warmups; round <= rounds; round++) {
+                // which one goes first alternates, so neither always meets a fresher local server
+                boolean serviceFirst = Math.floorMod(round, 2) == 0;
+                Drain s = null;
+                Drain b = null;
+                for (int i = 0; i < 2; i++) {
+                    if (serviceFirst == (i == 0)) {
+                        s = serviceDrain(table, records, "/drain-service-" + round);
+                    } else {
+                        b = bareDrain(bare, arn, records, "/drain-bare-" + round);
+                    }
+                }
+                System.out.printf(Locale.ROOT, "    %-9s service %,7.0f rec/s, %.2f CPU-s (%,d POSTs, %d GetRecords, "
+                        + "%,d duplicate records, %s)   bare loop %,7.0f rec/s, %.2f CPU-s (%d GetRecords)%n",
+                        round <= 0 ? "warm-up" : "round " + round, s.rate, s.cpuSeconds, s.posts, s.getRecords,
+                        s.duplicates, s.status, b.rate, b.cpuSeconds, b.getRecords);
+                if (round > 0) {
+                    serviceRates[round - 1] = s.rate;
+                    bareRates[round - 1] = b.rate;
+                    duplicates += s.duplicates;
+                }
+            }
         } finally {
             sampling.set(false);
             sampler.interrupt();
             sampler.join();
         }
         long hwm = service.procStatusKb("VmHWM");
-        long getRecords = sum(dynamo.get("counts").get("GetRecords"));
-
-        dynamo.hook("counts/reset", Map.of());
-        double bareRate = bareDrain(bare, arn, records, "/drain-bare");
-        long bareGetRecords = sum(dynamo.get("counts").get("GetRecords"));
-        System.out.printf(Locale.ROOT, "    bare loop: %,.0f records/s (%d GetRecords calls)%n", bareRate,
-                bareGetRecords);
-        System.out.printf(Locale.ROOT, "    service: %d GetRecords calls; RSS sampled max %,.0f MB, VmHWM %,.0f MB%n%n",
-                getRecords, peakRss.get() / 1024.0, hwm / 1024.0);
+        double serviceRate = median(serviceRates);
+        double bareRate = median(bareRates);
+        System.out.printf(Locale.ROOT, "    median of %d rounds: service %,.0f rec/s, bare loop %,.0f rec/s; service RSS "
+                + "sampled max %,.0f MB, VmHWM %,.0f MB%n%n", rounds, serviceRate, bareRate, peakRss.get() / 1024.0,
+                hwm / 1024.0);
 
         double ratio = serviceRate / bareRate;
+        String median = String.format(Locale.ROOT, "median of %d rounds", rounds);
         rows.add(new String[] {"P2 drain, service", rate(serviceRate), ">= 20,000 rec/s", ok(serviceRate >= DRAIN_TARGET),
-                String.format(Locale.ROOT, "%,d records, %d shards%s", records, shards,
+                String.format(Locale.ROOT, "%,d records, %d shards, %s%s", records, shards, median,
                         duplicates > 0 ? String.format(Locale.ROOT, ", %,d DUPLICATES", duplicates) : "")});
-        rows.add(new String[] {"P2 drain, bare SDK loop", rate(bareRate), "", "", "practical limit"});
+        rows.add(new String[] {"P2 drain, bare SDK loop", rate(bareRate), "", "", "practical limit, " + median});
         rows.add(new String[] {"P2 service / bare loop", String.format(Locale.ROOT, "%.0f %%", ratio * 100),
-                ">= 80 %", ok(ratio >= RATIO_TARGET), "both JVMs warmed first"});
+                ">= 80 %", ok(ratio >= RATIO_TARGET), "both in their own JVM, warmed first"});
         rows.add(new String[] {"P2 service peak RSS", String.format(Locale.ROOT, "%,.0f MB", peakRss.get() / 1024.0),
-                "", "", String.format(Locale.ROOT, "VmRSS max during drain; VmHWM %,.0f MB", hwm / 1024.0)});
+                "", "", String.format(Locale.ROOT, "VmRSS max during P2; VmHWM %,.0f MB", hwm / 1024.0)});
+    }
+
+    /** One drain: records/s from start to the last distinct record received, and what it took. */
+    private record Drain(double rate, long posts, long getRecords, long duplicates, String status, double cpuSeconds) {
+    }
+
+    /** CPU time (user + system) a process has used so far, in seconds. */
+    private static double cpuSeconds(ProcessHandle process) {
+        return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     /** Creates a table with a stream, splits it to {@code shards} open shards and generates records; the stream ARN. */
@@ -270,10 +299,12 @@ public final class Benchmark {
         return dynamo.get("shards?table=" + table).get("streamArn").asText();
     }
 
-    /** Subscribes at TRIM_HORIZON and waits for every record; returns records/s from registration. */
-    private double serviceDrain(String table, long count, String path, String label) throws Exception {
+    /** Subscribes at TRIM_HORIZON, waits for every record, unsubscribes. */
+    private Drain serviceDrain(String table, long count, String path) throws Exception {
         BenchReceiver.Counter counter = new BenchReceiver.Counter(count);
         URI url = receiver.register(path, counter);
+        dynamo.hook("counts/reset", Map.of());
+        double cpu0 = cpuSeconds(service.handle());
         long t0 = System.nanoTime();
         String id = service.subscribe(table, url, "TRIM_HORIZON");
         long t1;
@@ -283,27 +314,33 @@ public final class Benchmark {
             throw new IllegalStateException(String.format("%s: only %d of %d records after 5 minutes; subscription: %s",
                     table, counter.records(), count, service.subscription(id)));
         }
-        double rate = count / ((t1 - t0) / 1e9);
-        if (label != null) {
-            Thread.sleep(300); // anything extra (duplicates) would show up now
-            JsonNode sub = service.subscription(id);
-            System.out.printf(Locale.ROOT,
-                    "%s: %,.0f records/s (%,d distinct records in %.2f s; %,d POSTs, %,d duplicate records; status %s)%n",
-                    label, rate, counter.distinct(), (t1 - t0) / 1e9, counter.posts(),
-                    counter.records() - counter.distinct(), sub.path("status").asText());
-            duplicates = counter.records() - counter.distinct();
-        }
+        double cpu = cpuSeconds(service.handle()) - cpu0;
+        long getRecords = sum(dynamo.get("counts").get("GetRecords"));
+        Thread.sleep(300); // anything extra (duplicates) would show up now
+        String status = service.subscription(id).path("status").asText();
         service.unsubscribe(id);
-        return rate;
+        return new Drain(count / ((t1 - t0) / 1e9), counter.posts(), getRecords,
+                counter.records() - counter.distinct(), status, cpu);
     }
 
-    private double bareDrain(BareLoop bare, String arn, long count, String path) throws Exception {
+    private Drain bareDrain(BareLoopProcess bare, String arn, long count, String path) throws Exception {
         BenchReceiver.Counter counter = new BenchReceiver.Counter(count);
         URI url = receiver.register(path, counter);
+        dynamo.hook("counts/reset", Map.of());
+        double cpu0 = cpuSeconds(bare.handle());
         long t0 = System.nanoTime();
         bare.run(arn, count, url);
         long t1 = counter.done().get(1, TimeUnit.MINUTES);
-        return count / ((t1 - t0) / 1e9);
+        double cpu = cpuSeconds(bare.handle()) - cpu0;
+        long getRecords = sum(dynamo.get("counts").get("GetRecords"));
+        return new Drain(count / ((t1 - t0) / 1e9), counter.posts(), getRecords,
+                counter.records() - counter.distinct(), "-", cpu);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static long sum(JsonNode perShard) {

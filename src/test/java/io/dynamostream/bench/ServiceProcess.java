@@ -89,6 +89,10 @@ final class ServiceProcess implements AutoCloseable {
         return process.pid();
     }
 
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** Registers a subscription and returns its id. */
     String subscribe(String table, URI url, String startingPosition) throws Exception {
         String body = JSON.writeValueAsString(Map.of("table_name", table, "url", url.toString(),

@@ -207,6 +207,45 @@ abstract class StateStoreContract {
     }
 
     @Test
+    void givenBatchInFlight_whenAcknowledgedTogetherWithTheNextOne_thenCheckpointAndNewMarkShow() {
+        String s = id("s");
+        store.checkpoint(s, "sh", "100000000000000000100");
+        store.inFlight(s, "sh", "100000000000000000200");
+
+        store.checkpointAndInFlight(s, "sh", "100000000000000000200", "100000000000000000300");
+
+        assertEquals(new Checkpoint("100000000000000000200", "100000000000000000300", false),
+                store.checkpoints(s).get("sh"));
+    }
+
+    @Test
+    void givenCheckpoint_whenAcknowledgedTogetherWithTheNextOneBehindIt_thenCheckpointStaysAndMarkIsSet() {
+        String s = id("s");
+        store.checkpoint(s, "sh", "100000000000000000300");
+
+        // not forward: the checkpoint keeps its place; the mark behind it reads as none (that batch is acknowledged)
+        store.checkpointAndInFlight(s, "sh", "100000000000000000200", "100000000000000000250");
+        assertEquals(new Checkpoint("100000000000000000300", null, false), store.checkpoints(s).get("sh"));
+
+        // not forward, mark ahead: the mark is set all the same
+        store.checkpointAndInFlight(s, "sh", "9", "100000000000000000400");
+        assertEquals(new Checkpoint("100000000000000000300", "100000000000000000400", false),
+                store.checkpoints(s).get("sh"));
+    }
+
+    @Test
+    void givenNewShard_whenAcknowledgedTogetherWithTheNextOne_thenBothShow() {
+        String s = id("s");
+
+        store.checkpointAndInFlight(s, "sh", "99", "100");
+
+        assertEquals(new Checkpoint("99", "100", false), store.checkpoints(s).get("sh"));
+        assertThrows(IllegalArgumentException.class, () -> store.checkpointAndInFlight(s, "sh", "100", "x"));
+        assertThrows(IllegalArgumentException.class, () -> store.checkpointAndInFlight(s, "sh", "", "101"));
+        assertEquals(new Checkpoint("99", "100", false), store.checkpoints(s).get("sh"));
+    }
+
+    @Test
     void givenShardWithBatchInFlight_whenFinished_thenItIsFinishedKeepsItsCheckpointAndHasNoMark() {
         String s = id("s");
         store.checkpoint(s, "sh", "100000000000000000100");
