@@ -32,9 +32,10 @@ final class BareLoopProcess implements AutoCloseable {
         this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
-    static BareLoopProcess start(URI dynamoEndpoint, Path log) throws Exception {
+    static BareLoopProcess start(URI dynamoEndpoint, List<String> jvmArgs, Path log) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(classPath());
         cmd.add(BareLoop.class.getName());
@@ -60,10 +61,16 @@ final class BareLoopProcess implements AutoCloseable {
         await("ok", 300);
     }
 
+    /** Waits for the line {@code expected}; other lines (e.g. a JVM agent's) are skipped, {@code failed ...} throws. */
     private void await(String expected, long seconds) throws Exception {
         String line = CompletableFuture.supplyAsync(() -> {
             try {
-                return answers.readLine();
+                for (String l; (l = answers.readLine()) != null;) {
+                    if (l.equals(expected) || l.startsWith("failed")) {
+                        return l;
+                    }
+                }
+                return null;
             } catch (IOException e) {
                 return null;
             }

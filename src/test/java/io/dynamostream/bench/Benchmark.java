@@ -43,10 +43,11 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * </pre>
  * Knobs (system properties, all optional): {@code bench.p1.writes} (1000), {@code bench.p1.warmup} (100),
  * {@code bench.p1.rate} (writes/s, 20; 0 = closed loop: next write after the previous POST arrived),
- * {@code bench.p2.records} (100000), {@code bench.p2.shards} (8), {@code bench.p2.warmups} (2),
+ * {@code bench.p2.records} (100000), {@code bench.p2.shards} (8), {@code bench.p2.warmups} (3),
  * {@code bench.p2.rounds} (5),
  * {@code bench.service.jvmArgs} (extra JVM args for the service, space-separated, e.g.
- * {@code -Ddynamo-stream.reader.idle-interval=50ms}), {@code bench.only} (p1 or p2).
+ * {@code -Ddynamo-stream.reader.idle-interval=50ms}), {@code bench.bare.jvmArgs} (the same for the bare loop),
+ * {@code bench.only} (p1 or p2).
  */
 public final class Benchmark {
 
@@ -209,14 +210,15 @@ public final class Benchmark {
     private void drain() throws Exception {
         long records = Long.getLong("bench.p2.records", 100_000);
         int shards = Integer.getInteger("bench.p2.shards", 8);
-        int warmups = Integer.getInteger("bench.p2.warmups", 2);
+        int warmups = Integer.getInteger("bench.p2.warmups", 3);
         int rounds = Integer.getInteger("bench.p2.rounds", 5);
         System.out.printf(Locale.ROOT, "P2 drain: %,d pre-generated records on %d shards, TRIM_HORIZON; "
                 + "%d warm-up + %d measured rounds, each the service (new subscription) and the bare loop ...%n",
                 records, shards, warmups, rounds);
         String table = "bench_drain";
         String arn = prepare(table, shards, records);
-        BareLoopProcess bare = BareLoopProcess.start(localEndpoint, out.resolve("bare-loop.log"));
+        BareLoopProcess bare = BareLoopProcess.start(localEndpoint,
+                splitArgs(System.getProperty("bench.bare.jvmArgs", "")), out.resolve("bare-loop.log"));
         resources.add(bare);
 
         // the service's memory, sampled every 100 ms over every round
@@ -266,18 +268,28 @@ public final class Benchmark {
         long hwm = service.procStatusKb("VmHWM");
         double serviceRate = median(serviceRates);
         double bareRate = median(bareRates);
-        System.out.printf(Locale.ROOT, "    median of %d rounds: service %,.0f rec/s, bare loop %,.0f rec/s; service RSS "
-                + "sampled max %,.0f MB, VmHWM %,.0f MB%n%n", rounds, serviceRate, bareRate, peakRss.get() / 1024.0,
-                hwm / 1024.0);
+        // The machine's speed drifts by tens of percent from one round to the next (shared host): each round's two
+        // drains run back to back, so their ratio cancels the drift, and its median is the figure compared with the
+        // target. The ratio of the two medians is printed too; both must reach the target.
+        double[] ratios = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            ratios[i] = serviceRates[i] / bareRates[i];
+        }
+        double ratio = median(ratios);
+        double ratioOfMedians = serviceRate / bareRate;
+        System.out.printf(Locale.ROOT, "    median of %d rounds: service %,.0f rec/s, bare loop %,.0f rec/s (ratio %.0f %%); "
+                + "service / bare loop per round %s, median %.0f %%; service RSS sampled max %,.0f MB, VmHWM %,.0f MB%n%n",
+                rounds, serviceRate, bareRate, ratioOfMedians * 100, percents(ratios), ratio * 100,
+                peakRss.get() / 1024.0, hwm / 1024.0);
 
-        double ratio = serviceRate / bareRate;
         String median = String.format(Locale.ROOT, "median of %d rounds", rounds);
         rows.add(new String[] {"P2 drain, service", rate(serviceRate), ">= 20,000 rec/s", ok(serviceRate >= DRAIN_TARGET),
                 String.format(Locale.ROOT, "%,d records, %d shards, %s%s", records, shards, median,
                         duplicates > 0 ? String.format(Locale.ROOT, ", %,d DUPLICATES", duplicates) : "")});
         rows.add(new String[] {"P2 drain, bare SDK loop", rate(bareRate), "", "", "practical limit, " + median});
         rows.add(new String[] {"P2 service / bare loop", String.format(Locale.ROOT, "%.0f %%", ratio * 100),
-                ">= 80 %", ok(ratio >= RATIO_TARGET), "both in their own JVM, warmed first"});
+                ">= 80 %", ok(ratio >= RATIO_TARGET && ratioOfMedians >= RATIO_TARGET),
+                String.format(Locale.ROOT, "median per round; of the medians %.0f %%", ratioOfMedians * 100)});
         rows.add(new String[] {"P2 service peak RSS", String.format(Locale.ROOT, "%,.0f MB", peakRss.get() / 1024.0),
                 "", "", String.format(Locale.ROOT, "VmRSS max during P2; VmHWM %,.0f MB", hwm / 1024.0)});
     }
@@ -335,6 +347,14 @@ public final class Benchmark {
         long getRecords = sum(dynamo.get("counts").get("GetRecords"));
         return new Drain(count / ((t1 - t0) / 1e9), counter.posts(), getRecords,
                 counter.records() - counter.distinct(), "-", cpu);
+    }
+
+    private static String percents(double[] ratios) {
+        StringBuilder out = new StringBuilder();
+        for (double r : ratios) {
+            out.append(out.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.0f%%", r * 100));
+        }
+        return out.toString();
     }
 
     private static double median(double[] values) {
