@@ -55,12 +55,35 @@ public class HttpDelivery {
         this.guard = guard;
         this.timeout = d.timeout();
         this.retryPolicy = new RetryPolicy(d.initialBackoff(), d.maxBackoff());
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        this.client = createOutsideAnyContext(vertx, new HttpClientOptions()
                 .setMaxPoolSize(d.maxConnectionsPerHost())
                 .setKeepAlive(true)
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, d.timeout().toMillis()))
                 .setTryUseCompression(false)
                 .setVerifyHost(true));
+    }
+
+    /**
+     * A client that only {@link #close} closes. Vert.x ties a client to the context of the thread that creates it
+     * and closes it with that context's verticle; this bean is created lazily, e.g. by the first {@code POST /} on a
+     * thread carrying the HTTP server's context, whose verticles are undeployed first at a graceful stop: the POSTs the
+     * stop lets finish (I11) then failed with "Client is closed" and were sent again after the restart. A new thread
+     * carries no context.
+     */
+    private static HttpClient createOutsideAnyContext(Vertx vertx, HttpClientOptions options) {
+        CompletableFuture<HttpClient> created = new CompletableFuture<>();
+        Thread.ofVirtual().name("http-client-init").start(() -> {
+            try {
+                created.complete(vertx.createHttpClient(options));
+            } catch (RuntimeException | Error e) {
+                created.completeExceptionally(e);
+            }
+        });
+        try {
+            return created.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /** The backoff between attempts ({@code dynamo-stream.delivery.initial-backoff}, {@code max-backoff}). */
@@ -90,18 +113,26 @@ public class HttpDelivery {
         // The chain must run on a Vert.x context: built on a plain (virtual) thread, the response body future can
         // race the event loop and never complete, which turned good 2xx answers into timeouts and resends.
         CompletableFuture<Attempt> future = new CompletableFuture<>();
-        vertx.getOrCreateContext().runOnContext(v -> client.request(options)
-                .compose(req -> req.send(Buffer.buffer(body)))
-                .compose(resp -> resp.body().map(b -> new Attempt(resp.statusCode(), errorText(resp.statusCode(), b),
-                        AttemptOutcome.of(resp.statusCode(), false, false), Duration.ofNanos(System.nanoTime() - started),
-                        retryAfter(resp.statusCode(), resp.getHeader("Retry-After")))))
-                .onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        future.complete(ar.result());
-                    } else {
-                        future.completeExceptionally(ar.cause());
-                    }
-                }));
+        vertx.getOrCreateContext().runOnContext(v -> {
+            try {
+                client.request(options)
+                        .compose(req -> req.send(Buffer.buffer(body)))
+                        .compose(resp -> resp.body().map(b -> new Attempt(resp.statusCode(),
+                                errorText(resp.statusCode(), b), AttemptOutcome.of(resp.statusCode(), false, false),
+                                Duration.ofNanos(System.nanoTime() - started),
+                                retryAfter(resp.statusCode(), resp.getHeader("Retry-After")))))
+                        .onComplete(ar -> {
+                            if (ar.succeeded()) {
+                                future.complete(ar.result());
+                            } else {
+                                future.completeExceptionally(ar.cause());
+                            }
+                        });
+            } catch (RuntimeException e) {
+                // e.g. the client closed under a stopping service: a failed attempt now, not a timeout later
+                future.completeExceptionally(e);
+            }
+        });
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

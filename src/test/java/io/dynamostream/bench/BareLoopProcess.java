@@ -23,11 +23,13 @@ import java.util.concurrent.TimeUnit;
 final class BareLoopProcess implements AutoCloseable {
 
     private final Process process;
+    private final Path log;
     private final PrintStream commands;
     private final BufferedReader answers;
 
-    private BareLoopProcess(Process process) {
+    private BareLoopProcess(Process process, Path log) {
         this.process = process;
+        this.log = log;
         this.commands = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
         this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
@@ -41,7 +43,7 @@ final class BareLoopProcess implements AutoCloseable {
         cmd.add(BareLoop.class.getName());
         cmd.add(dynamoEndpoint.toString());
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
-        BareLoopProcess bare = new BareLoopProcess(p);
+        BareLoopProcess bare = new BareLoopProcess(p, log);
         try {
             bare.await("ready", 60);
         } catch (Exception e) {
@@ -76,7 +78,8 @@ final class BareLoopProcess implements AutoCloseable {
             }
         }).get(seconds, TimeUnit.SECONDS);
         if (!expected.equals(line)) {
-            throw new IllegalStateException("bare loop process: expected '" + expected + "', got '" + line + "'");
+            throw new IllegalStateException("bare loop process: expected '" + expected + "', got '" + line
+                    + "' (its errors: " + log + ")");
         }
     }
 
@@ -94,14 +97,7 @@ final class BareLoopProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        commands.close();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        commands.close(); // the loop ends at the end of its input
+        ServiceProcess.awaitExit(process, 5);
     }
 }

@@ -136,8 +136,13 @@ final class ServiceProcess implements AutoCloseable {
             return;
         }
         process.destroy();
+        awaitExit(process, 10);
+    }
+
+    /** Waits up to {@code seconds} for the process to end, then kills it. */
+    static void awaitExit(Process process, long seconds) {
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

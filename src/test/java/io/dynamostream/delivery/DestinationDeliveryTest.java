@@ -110,7 +110,7 @@ class DestinationDeliveryTest {
         assertEquals("cannot resolve host gone.guard.test", attempt.describe());
     }
 
-    private static DynamoStreamConfig.Delivery settings() {
+    static DynamoStreamConfig.Delivery settings() {
         return new DynamoStreamConfig.Delivery() {
             public Duration timeout() {
                 return Duration.ofSeconds(2);
