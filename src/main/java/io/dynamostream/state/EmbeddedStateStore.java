@@ -153,7 +153,7 @@ public final class EmbeddedStateStore implements StateStore {
     @Override
     public boolean checkpoint(String subscriptionId, String shardId, String sequenceNumber) {
         Checkpoints.requireSequenceNumber(sequenceNumber);
-        String key = key(subscriptionId, shardId);
+        String key = MapKeys.checkpointKey(subscriptionId, shardId);
         return writer.write(() -> Checkpoints.update(checkpoints, key, c -> Checkpoints.advance(c, sequenceNumber)),
                 moved -> moved);
     }
@@ -161,7 +161,7 @@ public final class EmbeddedStateStore implements StateStore {
     @Override
     public void inFlight(String subscriptionId, String shardId, String lastSequenceNumber) {
         Checkpoints.requireSequenceNumber(lastSequenceNumber);
-        String key = key(subscriptionId, shardId);
+        String key = MapKeys.checkpointKey(subscriptionId, shardId);
         writer.write(() -> Checkpoints.update(checkpoints, key, c -> Checkpoints.inFlight(c, lastSequenceNumber)),
                 changed -> changed);
     }
@@ -171,14 +171,14 @@ public final class EmbeddedStateStore implements StateStore {
             String nextLastSequenceNumber) {
         Checkpoints.requireSequenceNumber(sequenceNumber);
         Checkpoints.requireSequenceNumber(nextLastSequenceNumber);
-        String key = key(subscriptionId, shardId);
+        String key = MapKeys.checkpointKey(subscriptionId, shardId);
         writer.write(() -> Checkpoints.update(checkpoints, key,
                 c -> Checkpoints.advanceAndInFlight(c, sequenceNumber, nextLastSequenceNumber)), changed -> changed);
     }
 
     @Override
     public void finish(String subscriptionId, String shardId) {
-        String key = key(subscriptionId, shardId);
+        String key = MapKeys.checkpointKey(subscriptionId, shardId);
         writer.write(() -> Checkpoints.update(checkpoints, key, Checkpoints::finish), changed -> changed);
     }
 
@@ -191,14 +191,14 @@ public final class EmbeddedStateStore implements StateStore {
 
     @Override
     public void putDeadLetter(String subscriptionId, String deadLetterId, String document) {
-        String key = deadLetterKey(subscriptionId, deadLetterId);
+        String key = MapKeys.deadLetterKey(subscriptionId, deadLetterId);
         MemoryStateStore.requireDocument(document);
         writer.write(() -> deadLetters.put(key, document), r -> true);
     }
 
     @Override
     public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
-        String key = deadLetterKey(subscriptionId, deadLetterId);
+        String key = MapKeys.deadLetterKey(subscriptionId, deadLetterId);
         return writer.write(() -> deadLetters.remove(key) != null, existed -> existed);
     }
 
@@ -226,16 +226,6 @@ public final class EmbeddedStateStore implements StateStore {
         // explicit String types: the default ObjectDataType serialises by reflection, which a native image lacks
         return store.openMap(name, new MVMap.Builder<String, String>()
                 .keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE));
-    }
-
-    private static String key(String subscriptionId, String shardId) {
-        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
-                Checkpoints.requireId("shard", shardId));
-    }
-
-    private static String deadLetterKey(String subscriptionId, String deadLetterId) {
-        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
-                Checkpoints.requireId("dead letter", deadLetterId));
     }
 
     /** Entries from the subscription's first key on, in key order. */

@@ -18,6 +18,17 @@ final class MapKeys {
         return prefix(subscriptionId) + id;
     }
 
+    /** The key of a (subscription, shard) checkpoint; both ids checked. */
+    static String checkpointKey(String subscriptionId, String shardId) {
+        return key(Checkpoints.requireId("subscription", subscriptionId), Checkpoints.requireId("shard", shardId));
+    }
+
+    /** The key of a dead letter; both ids checked. */
+    static String deadLetterKey(String subscriptionId, String deadLetterId) {
+        return key(Checkpoints.requireId("subscription", subscriptionId),
+                Checkpoints.requireId("dead letter", deadLetterId));
+    }
+
     /** Every key of the subscription starts with this, and no key of another subscription does. */
     static String prefix(String subscriptionId) {
         return subscriptionId + '\0';

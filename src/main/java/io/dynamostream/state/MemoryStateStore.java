@@ -49,14 +49,14 @@ public final class MemoryStateStore implements StateStore {
     @Override
     public boolean checkpoint(String subscriptionId, String shardId, String sequenceNumber) {
         Checkpoints.requireSequenceNumber(sequenceNumber);
-        return Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+        return Checkpoints.update(checkpoints, MapKeys.checkpointKey(subscriptionId, shardId),
                 c -> Checkpoints.advance(c, sequenceNumber));
     }
 
     @Override
     public void inFlight(String subscriptionId, String shardId, String lastSequenceNumber) {
         Checkpoints.requireSequenceNumber(lastSequenceNumber);
-        Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+        Checkpoints.update(checkpoints, MapKeys.checkpointKey(subscriptionId, shardId),
                 c -> Checkpoints.inFlight(c, lastSequenceNumber));
     }
 
@@ -65,13 +65,13 @@ public final class MemoryStateStore implements StateStore {
             String nextLastSequenceNumber) {
         Checkpoints.requireSequenceNumber(sequenceNumber);
         Checkpoints.requireSequenceNumber(nextLastSequenceNumber);
-        Checkpoints.update(checkpoints, key(subscriptionId, shardId),
+        Checkpoints.update(checkpoints, MapKeys.checkpointKey(subscriptionId, shardId),
                 c -> Checkpoints.advanceAndInFlight(c, sequenceNumber, nextLastSequenceNumber));
     }
 
     @Override
     public void finish(String subscriptionId, String shardId) {
-        Checkpoints.update(checkpoints, key(subscriptionId, shardId), Checkpoints::finish);
+        Checkpoints.update(checkpoints, MapKeys.checkpointKey(subscriptionId, shardId), Checkpoints::finish);
     }
 
     @Override
@@ -83,12 +83,12 @@ public final class MemoryStateStore implements StateStore {
 
     @Override
     public void putDeadLetter(String subscriptionId, String deadLetterId, String document) {
-        deadLetters.put(deadLetterKey(subscriptionId, deadLetterId), requireDocument(document));
+        deadLetters.put(MapKeys.deadLetterKey(subscriptionId, deadLetterId), requireDocument(document));
     }
 
     @Override
     public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
-        return deadLetters.remove(deadLetterKey(subscriptionId, deadLetterId)) != null;
+        return deadLetters.remove(MapKeys.deadLetterKey(subscriptionId, deadLetterId)) != null;
     }
 
     @Override
@@ -106,16 +106,6 @@ public final class MemoryStateStore implements StateStore {
             throw new IllegalArgumentException("document must not be null");
         }
         return document;
-    }
-
-    private static String key(String subscriptionId, String shardId) {
-        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
-                Checkpoints.requireId("shard", shardId));
-    }
-
-    private static String deadLetterKey(String subscriptionId, String deadLetterId) {
-        return MapKeys.key(Checkpoints.requireId("subscription", subscriptionId),
-                Checkpoints.requireId("dead letter", deadLetterId));
     }
 
     /** The live view of one subscription's entries. */

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.dynamostream.e2e.ServiceProcess;
+
 /**
  * {@link BareLoop#main} as a child JVM (same java, the benchmark's class path), fed one drain at a time; its errors go
  * to a log file.

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dynamostream.e2e.Dynamo;
+import io.dynamostream.e2e.ServiceProcess;
 import io.dynamostream.localdb.LocalDynamoDbServer;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
@@ -98,8 +100,12 @@ public final class Benchmark {
             receiver = new BenchReceiver();
             resources.add(receiver);
             long startNanos = System.nanoTime();
-            service = ServiceProcess.start(jar, local.endpoint(), jvmArgs, log);
-            resources.add(service);
+            Files.deleteIfExists(log);
+            ServiceProcess started = ServiceProcess.start(jar, jvmArgs, Map.of("DYNAMODB_ENDPOINT_URL",
+                    localEndpoint.toString(), "AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "x",
+                    "AWS_SECRET_ACCESS_KEY", "x"), log, Duration.ofSeconds(60));
+            service = started;
+            resources.add(() -> started.stop(Duration.ofSeconds(10))); // SIGTERM: a profiler agent writes its file
             System.out.printf(Locale.ROOT, "service pid %d started in %.1f s (log: %s)%n%n", service.pid(),
                     (System.nanoTime() - startNanos) / 1e9, project.relativize(log));
 

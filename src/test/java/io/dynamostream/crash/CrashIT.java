@@ -9,6 +9,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.dynamostream.e2e.ServiceProcess;
+
 /**
  * Issue 3's proof against the packaged jar: the service is SIGKILLed at random moments while a writer fills a
  * resharding stream, and restarted on the same state directory each time; at the end every written record must have

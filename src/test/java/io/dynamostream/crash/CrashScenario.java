@@ -27,6 +27,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dynamostream.e2e.Dynamo;
+import io.dynamostream.e2e.ServiceProcess;
 import io.dynamostream.localdb.LocalDynamoDbServer;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;

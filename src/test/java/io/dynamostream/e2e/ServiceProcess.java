@@ -1,4 +1,4 @@
-package io.dynamostream.crash;
+package io.dynamostream.e2e;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -18,17 +18,18 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The packaged service ({@code target/quarkus-app/quarkus-run.jar}) as a child process on a free port, its output
- * appended to a log file, with the stops the crash tests need: {@link #kill()} (SIGKILL) and {@link #stop} (SIGTERM).
- * Adapted from the benchmark's {@code bench.ServiceProcess}.
+ * appended to a log file, with the API calls and stops the crash tests and the benchmark need: {@link #kill()}
+ * (SIGKILL) and {@link #stop} (SIGTERM).
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     /** Exit status of a process ended by SIGKILL (128 + 9). */
-    static final int SIGKILLED = 137;
+    public static final int SIGKILLED = 137;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,7 +47,7 @@ final class ServiceProcess implements AutoCloseable {
      * Starts {@code java [jvmArgs] -jar jar} with {@code env} added to this JVM's environment and {@code PORT} set to
      * a free port, and waits until {@code GET /} answers 200.
      */
-    static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> env, Path log,
+    public static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> env, Path log,
             Duration readyTimeout) throws Exception {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " not found: package the service first");
@@ -94,12 +95,16 @@ final class ServiceProcess implements AutoCloseable {
                 + log.toAbsolutePath());
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** Registers a subscription through the original API ({@code POST /}) and returns its id. */
-    String subscribe(String table, URI url, String startingPosition) throws Exception {
+    public String subscribe(String table, URI url, String startingPosition) throws Exception {
         String body = JSON.writeValueAsString(Map.of("table_name", table, "url", url.toString(),
                 "starting_position", startingPosition));
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base).header("Content-Type", "application/json")
@@ -110,8 +115,21 @@ final class ServiceProcess implements AutoCloseable {
         return JSON.readTree(r.body()).get("id").asText();
     }
 
+    /** {@code GET /subscriptions/{id}}. */
+    public JsonNode subscription(String id) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/subscriptions/" + id)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body());
+    }
+
+    /** {@code DELETE /{id}}. */
+    public void unsubscribe(String id) throws Exception {
+        http.send(HttpRequest.newBuilder(base.resolve("/" + id)).DELETE().build(),
+                HttpResponse.BodyHandlers.discarding());
+    }
+
     /** The ids {@code GET /} lists. */
-    Set<String> subscriptionIds() throws Exception {
+    public Set<String> subscriptionIds() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         Set<String> ids = new TreeSet<>();
@@ -120,7 +138,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** {@code GET /} as text, for failure messages. */
-    String subscriptionsText() {
+    public String subscriptionsText() {
         try {
             return http.send(HttpRequest.newBuilder(base).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (Exception e) {
@@ -133,7 +151,7 @@ final class ServiceProcess implements AutoCloseable {
      *
      * @return the exit status, {@link #SIGKILLED} when the signal was SIGKILL
      */
-    int kill() throws InterruptedException {
+    public int kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("service pid " + process.pid() + " still alive 30 s after SIGKILL");
@@ -147,7 +165,7 @@ final class ServiceProcess implements AutoCloseable {
      *
      * @return the exit status, or empty when the process did not exit in time
      */
-    OptionalInt stop(Duration timeout) throws InterruptedException {
+    public OptionalInt stop(Duration timeout) throws InterruptedException {
         process.destroy();
         if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             return OptionalInt.of(process.exitValue());
@@ -167,6 +185,32 @@ final class ServiceProcess implements AutoCloseable {
             process.waitFor(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A field of /proc/&lt;pid&gt;/status in kB (VmRSS, VmHWM), or -1. */
+    public long procStatusKb(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.substring(field.length() + 1).replace("kB", "").trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // process gone or no procfs
+        }
+        return -1;
+    }
+
+    /** Waits up to {@code seconds} for a process to end, then kills it. */
+    public static void awaitExit(Process process, long seconds) {
+        try {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
         }
     }
 
