@@ -53,8 +53,7 @@ class AwsFaultsTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final Dynamo dynamo = Dynamo.local();
-    private final List<Receiver> receivers = new ArrayList<>();
-    private final List<String> subscriptions = new ArrayList<>();
+    private final TestCleanup cleanup = new TestCleanup();
 
     @BeforeEach
     void noFaults() {
@@ -64,8 +63,7 @@ class AwsFaultsTest {
 
     @AfterEach
     void cleanUp() {
-        subscriptions.forEach(Api::unsubscribe);
-        receivers.forEach(Receiver::close);
+        cleanup.close();
         noFaults();
     }
 
@@ -74,14 +72,12 @@ class AwsFaultsTest {
     }
 
     private Receiver receiver() {
-        Receiver r = new Receiver();
-        receivers.add(r);
-        return r;
+        return cleanup.receiver();
     }
 
     private String subscribe(String table, Receiver receiver) {
         String id = Api.subscribe(table, receiver.url(), "LATEST");
-        subscriptions.add(id);
+        cleanup.subscription(id);
         return id;
     }
 

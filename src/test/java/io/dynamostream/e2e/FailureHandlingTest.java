@@ -35,25 +35,21 @@ class FailureHandlingTest {
     private static final AtomicInteger TABLES = new AtomicInteger();
 
     private final Dynamo dynamo = Dynamo.local();
-    private final List<Receiver> receivers = new ArrayList<>();
-    private final List<String> subscriptions = new ArrayList<>();
+    private final TestCleanup cleanup = new TestCleanup();
 
     @AfterEach
     void cleanUp() {
-        subscriptions.forEach(Api::unsubscribe);
-        receivers.forEach(Receiver::close);
+        cleanup.close();
     }
 
     private Receiver receiver() {
-        Receiver r = new Receiver();
-        receivers.add(r);
-        return r;
+        return cleanup.receiver();
     }
 
     private String subscribe(String table, Receiver receiver, String settings) {
         String id = Api.subscribeWith("{\"table_name\":\"" + table + "\",\"url\":\"" + receiver.url()
                 + "\",\"starting_position\":\"TRIM_HORIZON\"" + (settings.isEmpty() ? "" : "," + settings) + "}");
-        subscriptions.add(id);
+        cleanup.subscription(id);
         return id;
     }
 

@@ -64,11 +64,11 @@ class ReceiverFaultsTest {
     WireMockServer receiver;
 
     private final Dynamo dynamo = Dynamo.local();
-    private final List<String> subscriptions = new ArrayList<>();
+    private final TestCleanup cleanup = new TestCleanup();
 
     @AfterEach
     void cleanUp() {
-        subscriptions.forEach(Api::unsubscribe);
+        cleanup.close();
         receiver.resetAll();
     }
 
@@ -78,7 +78,7 @@ class ReceiverFaultsTest {
 
     private String subscribe(String table, String path) {
         String id = Api.subscribe(table, url(path));
-        subscriptions.add(id);
+        cleanup.subscription(id);
         return id;
     }
 

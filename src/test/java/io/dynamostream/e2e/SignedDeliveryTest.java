@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -46,19 +45,15 @@ class SignedDeliveryTest {
             "hdr-e2e-value-7", TOKEN);
 
     private final Dynamo dynamo = Dynamo.local();
-    private final List<Receiver> receivers = new ArrayList<>();
-    private final List<String> subscriptions = new ArrayList<>();
+    private final TestCleanup cleanup = new TestCleanup();
 
     @AfterEach
     void cleanUp() {
-        subscriptions.forEach(Api::unsubscribe);
-        receivers.forEach(Receiver::close);
+        cleanup.close();
     }
 
     private Receiver receiver() {
-        Receiver r = new Receiver();
-        receivers.add(r);
-        return r;
+        return cleanup.receiver();
     }
 
     private String subscribeSigned(String table, Receiver receiver) {
@@ -68,7 +63,7 @@ class SignedDeliveryTest {
                  "headers": {"Authorization": "%s"}}
                 """.formatted(table, url, SECRET, OLD_SECRET, HEADER_VALUE))
                 .post("/").then().statusCode(201).extract().path("id");
-        subscriptions.add(id);
+        cleanup.subscription(id);
         return id;
     }
 

@@ -44,24 +44,20 @@ class StreamDeliveryTest {
     private static final AtomicInteger TABLES = new AtomicInteger();
 
     private final Dynamo dynamo = Dynamo.local();
-    private final List<Receiver> receivers = new ArrayList<>();
-    private final List<String> subscriptions = new ArrayList<>();
+    private final TestCleanup cleanup = new TestCleanup();
 
     @AfterEach
     void cleanUp() {
-        subscriptions.forEach(Api::unsubscribe);
-        receivers.forEach(Receiver::close);
+        cleanup.close();
     }
 
     private Receiver receiver() {
-        Receiver r = new Receiver();
-        receivers.add(r);
-        return r;
+        return cleanup.receiver();
     }
 
     private String subscribe(String table, Receiver receiver, String position) {
         String id = Api.subscribe(table, receiver.url(), position);
-        subscriptions.add(id);
+        cleanup.subscription(id);
         return id;
     }
 
@@ -319,7 +315,7 @@ class StreamDeliveryTest {
         Receiver healthy = receiver();
         String bad = Api.subscribeWith("{\"table_name\":\"" + table + "\",\"url\":\"" + failing.url()
                 + "\",\"maximum_retry_attempts\":2}");
-        subscriptions.add(bad);
+        cleanup.subscription(bad);
         String good = subscribe(table, healthy, "LATEST");
         for (int i = 0; i < 5; i++) {
             dynamo.put(table, "a-" + i, i);
@@ -350,7 +346,7 @@ class StreamDeliveryTest {
         Receiver healthy = receiver();
         String slow = Api.subscribeWith("{\"table_name\":\"" + table + "\",\"url\":\"" + hanging.url()
                 + "\",\"maximum_retry_attempts\":2}");
-        subscriptions.add(slow);
+        cleanup.subscription(slow);
         subscribe(table, healthy, "LATEST");
         dynamo.put(table, "h-1", 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> healthy.records().size() == 1);
