@@ -8,7 +8,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.dynamostream.subscription.DeliveryIncident;
-import io.dynamostream.subscription.Redaction;
+import io.dynamostream.guard.Redaction;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionChanged;
 

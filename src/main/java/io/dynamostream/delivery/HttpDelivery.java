@@ -23,6 +23,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.dynamostream.guard.DestinationGuard;
+import io.dynamostream.guard.DestinationRefusedException;
 
 /**
  * POSTs JSON bodies to subscription URLs (per-call URL, pooled connections per host). Only a 2xx is a success;

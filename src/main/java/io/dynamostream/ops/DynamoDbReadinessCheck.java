@@ -11,8 +11,9 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import io.dynamostream.stream.TableStreams;
+import io.dynamostream.reading.TableStreams;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import io.dynamostream.config.HealthSettings;
 
 /**
  * Readiness: DynamoDB answers. One cheap call ({@code ListTables}, limit 1) with a short timeout, through the same

@@ -15,8 +15,9 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
 import io.dynamostream.config.DynamoStreamConfig;
-import io.dynamostream.stream.StreamPoller;
+import io.dynamostream.reading.StreamPoller;
 import io.quarkus.runtime.StartupEvent;
+import io.dynamostream.config.HealthSettings;
 
 /**
  * Liveness: the stream poller's scheduled tick keeps running. A tick that stopped coming (a stuck discovery, a dead

@@ -6,7 +6,7 @@ import jakarta.enterprise.event.Observes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.dynamostream.web.ErrorBody;
+import io.dynamostream.api.ErrorBody;
 import io.quarkus.security.ForbiddenException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.UnaryOperator;
 
 import io.dynamostream.state.StateStore.Checkpoint;
-import io.dynamostream.stream.SequenceNumbers;
+import io.dynamostream.aws.SequenceNumbers;
 
 /**
  * The checkpoint rules every store applies, as pure functions: forward-only moves compared as big integers, the

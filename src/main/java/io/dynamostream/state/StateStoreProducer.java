@@ -10,7 +10,7 @@ import org.jboss.logging.Logger;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.config.StateSettings;
-import io.dynamostream.stream.ReaderClient;
+import io.dynamostream.aws.ReaderClient;
 import io.quarkus.runtime.StartupEvent;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 

@@ -6,7 +6,6 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.dynamostream.config.DynamoStreamConfig;
-import io.dynamostream.config.SubscriptionFile;
 import io.quarkus.runtime.StartupEvent;
 
 /**

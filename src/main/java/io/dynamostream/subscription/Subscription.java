@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import io.dynamostream.guard.Redaction;
 
 /**
  * Immutable snapshot of one subscription, as handed out by {@link SubscriptionRegistry}.

@@ -31,11 +31,12 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.github.f4b6a3.ulid.UlidCreator;
 
 import io.dynamostream.config.DynamoStreamConfig;
-import io.dynamostream.delivery.DestinationGuard;
+import io.dynamostream.guard.DestinationGuard;
 import io.dynamostream.delivery.WebhookSigner;
 import io.dynamostream.state.StateStore;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.dynamostream.guard.Redaction;
 
 /**
  * The single owner of subscription state. Resources and the stream side only go through it and get immutable

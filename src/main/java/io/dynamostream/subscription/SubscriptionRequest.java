@@ -22,6 +22,8 @@ import com.fasterxml.jackson.databind.node.IntNode;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import io.dynamostream.guard.Redaction;
+
 /**
  * What a user asks for, from {@code POST /}, {@code POST /subscriptions} or one YAML entry. Field names follow the
  * original tool (snake_case). {@link #validate()} applies the same rules to both sources.

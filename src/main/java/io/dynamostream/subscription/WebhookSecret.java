@@ -4,6 +4,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
+import io.dynamostream.guard.Redaction;
 
 /**
  * A Standard Webhooks signing key: written {@code whsec_<base64>}, the key is the base64-decoded part after the

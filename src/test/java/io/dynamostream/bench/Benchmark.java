@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.e2e.ServiceProcess;
-import io.dynamostream.localdb.LocalDynamoDbServer;
+import io.dynamostream.dev.LocalDynamoDbServer;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 

@@ -21,14 +21,16 @@ import com.sun.net.httpserver.HttpServer;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.vertx.core.Vertx;
+import io.dynamostream.guard.DestinationGuard;
+import io.dynamostream.guard.FakeResolver;
 
 /** {@link HttpDelivery} with the guard: what reaches the network for allowed, rebound and refused destinations. */
 class DestinationDeliveryTest {
 
     private final Vertx vertx = Vertx.vertx();
-    private final DestinationGuardTest.FakeResolver dns = new DestinationGuardTest.FakeResolver();
+    private final FakeResolver dns = new FakeResolver();
     private final HttpDelivery delivery = new HttpDelivery(vertx, settings(),
-            new DestinationGuard(new DestinationPolicy(List.of(), List.of(), true), dns));
+            DestinationGuard.withDefaults(dns));
 
     @AfterEach
     void close() {

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import io.dynamostream.e2e.Receiver;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Vertx;
+import io.dynamostream.guard.DestinationGuard;
+import io.dynamostream.guard.DestinationSystemResolver;
 
 /**
  * The HTTP client belongs to the service, not to whichever Vert.x context created it. The bean is created lazily, e.g.
@@ -29,8 +31,8 @@ class HttpDeliveryLifecycleTest {
             String verticle = vertx.deployVerticle(new AbstractVerticle() {
                 @Override
                 public void start() {
-                    delivery.set(new HttpDelivery(vertx, DestinationDeliveryTest.settings(), new DestinationGuard(
-                            new DestinationPolicy(List.of(), List.of(), true), DestinationSystemResolver.system())));
+                    delivery.set(new HttpDelivery(vertx, DestinationDeliveryTest.settings(), DestinationGuard.withDefaults(
+                            DestinationSystemResolver.system())));
                 }
             }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             vertx.undeploy(verticle).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -3,7 +3,7 @@ package io.dynamostream.e2e;
 import java.net.URI;
 import java.util.Map;
 
-import io.dynamostream.localdb.LocalDynamoDbServer;
+import io.dynamostream.dev.LocalDynamoDbServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**

@@ -37,7 +37,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.engine.SourceOfRandomness;
 
-import io.dynamostream.delivery.DestinationResolver;
+import io.dynamostream.guard.DestinationResolver;
 import io.dynamostream.e2e.LocalDynamoDbTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;

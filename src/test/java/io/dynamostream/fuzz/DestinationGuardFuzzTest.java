@@ -30,9 +30,9 @@ import net.jqwik.api.statistics.Statistics;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.config.GuardSettings;
-import io.dynamostream.delivery.DestinationGuard;
-import io.dynamostream.delivery.DestinationRefusedException;
-import io.dynamostream.delivery.DestinationResolver;
+import io.dynamostream.guard.DestinationGuard;
+import io.dynamostream.guard.DestinationRefusedException;
+import io.dynamostream.guard.DestinationResolver;
 
 /**
  * Issue 4, property 2: random URLs through {@link DestinationGuard#check(URI)} with a fake resolver that plays an

@@ -22,7 +22,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
-import io.dynamostream.config.SubscriptionFile;
+import io.dynamostream.subscription.SubscriptionFile;
 import io.dynamostream.subscription.SubscriptionRequest;
 
 /**

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.dynamostream.localdb.LocalDynamoDbServer;
+import io.dynamostream.dev.LocalDynamoDbServer;
 
 /**
  * Runs the packaged service as in production (no profile set) and reads what it prints: one JSON object per line,

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
-import io.dynamostream.localdb.LocalDynamoDbServer;
+import io.dynamostream.dev.LocalDynamoDbServer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**

@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.e2e.Receiver;
-import io.dynamostream.localdb.LocalDynamoDbServer;
+import io.dynamostream.dev.LocalDynamoDbServer;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**

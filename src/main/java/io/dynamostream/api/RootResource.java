@@ -1,0 +1,110 @@
+package io.dynamostream.api;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import io.dynamostream.subscription.Subscription;
+import io.dynamostream.subscription.SubscriptionRegistry;
+import io.dynamostream.subscription.SubscriptionRequest;
+
+
+/** The original tool's API: {@code POST /}, {@code GET /}, {@code DELETE /{id}}. */
+@Path("/")
+@Tag(name = "Original API", description = "The kaicoh/dynamo-stream API: POST /, GET /, DELETE /{id}.")
+@Produces(MediaType.APPLICATION_JSON)
+public class RootResource {
+
+    private final SubscriptionRegistry registry;
+
+    public RootResource(SubscriptionRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Every subscription keyed by id: {@code {"<id>": {"table_name", "url", "status", "error"?}}}. */
+    @GET
+    @Operation(summary = "List subscriptions (original shape)",
+            description = "Every subscription keyed by its id: table_name, url, status and, in ERROR, the error.")
+    @APIResponse(responseCode = "200", description = "Subscriptions keyed by id (an empty object when none).",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT,
+                    additionalProperties = SubscriptionView.Summary.class),
+                    examples = @ExampleObject(name = "two subscriptions", value = ApiExamples.LIST_ORIGINAL)))
+    public Map<String, SubscriptionView.Summary> list() {
+        Map<String, SubscriptionView.Summary> all = new LinkedHashMap<>();
+        for (Subscription s : registry.list()) {
+            all.put(s.id(), SubscriptionView.Summary.of(s));
+        }
+        return all;
+    }
+
+    /** Registers a subscription; 201 with its id and a Location to the resource-style view. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Register a subscription",
+            description = "Subscribes a URL to a table's stream. Same as POST /subscriptions.")
+    @RequestBody(required = true, description = "The table to read and the URL to POST its records to.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = SubscriptionRequest.class),
+                    examples = {
+                        @ExampleObject(name = "minimal", summary = "The original tool's request",
+                                value = ApiExamples.REQUEST),
+                        @ExampleObject(name = "from the oldest record", summary = "Start at TRIM_HORIZON",
+                                value = ApiExamples.REQUEST_FROM_OLDEST)}))
+    @APIResponse(responseCode = "201", description = "Registered; reading starts before the response is sent.",
+            headers = @Header(name = "Location", description = "/subscriptions/{id}",
+                    schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = SubscriptionView.Detail.class),
+                    examples = @ExampleObject(name = "created", value = ApiExamples.CREATED)))
+    @APIResponse(responseCode = "400", description = "Invalid request: every invalid field with its reasons, "
+            + "or malformed JSON.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ErrorBody.class),
+                    examples = @ExampleObject(name = "invalid fields", value = ApiExamples.INVALID)))
+    @APIResponse(responseCode = "415", description = "The body is not sent as application/json.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ErrorBody.class),
+                    examples = @ExampleObject(name = "wrong content type", value = ApiExamples.UNSUPPORTED_TYPE)))
+    public Response create(SubscriptionRequest request) {
+        return SubscriptionsResource.created(registry, request);
+    }
+
+    /** Removes a subscription: 204, or 404 when the id is unknown. */
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Remove a subscription",
+            description = "Its deliveries stop. Same as DELETE /subscriptions/{id}.")
+    @APIResponse(responseCode = "204", description = "Removed.")
+    @APIResponse(responseCode = "404", description = "No subscription has this id.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ErrorBody.class),
+                    examples = @ExampleObject(name = "unknown id", value = ApiExamples.NOT_FOUND)))
+    public Response delete(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
+            @PathParam("id") String id) {
+        return SubscriptionsResource.deleted(registry, id);
+    }
+
+    static URI location(String id) {
+        return URI.create("/subscriptions/" + id);
+    }
+}

@@ -1,0 +1,130 @@
+package io.dynamostream.api;
+
+import java.util.List;
+
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import io.dynamostream.subscription.Subscription;
+import io.dynamostream.subscription.SubscriptionRegistry;
+import io.dynamostream.subscription.SubscriptionRequest;
+
+
+/** Resource-style API: {@code /subscriptions} and {@code /subscriptions/{id}} (with per-shard detail). */
+@Path("/subscriptions")
+@Tag(name = "Subscriptions", description = "Resource-style API, with per-shard progress on GET /subscriptions/{id}.")
+@Produces(MediaType.APPLICATION_JSON)
+public class SubscriptionsResource {
+
+    private final SubscriptionRegistry registry;
+
+    public SubscriptionsResource(SubscriptionRegistry registry) {
+        this.registry = registry;
+    }
+
+    @GET
+    @Operation(summary = "List subscriptions",
+            description = "Every subscription with its id and settings, oldest first.")
+    @APIResponse(responseCode = "200", description = "All subscriptions (an empty array when none).",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY,
+                    implementation = SubscriptionView.Detail.class)))
+    public List<SubscriptionView.Detail> list() {
+        return registry.list().stream().map(s -> SubscriptionView.Detail.of(s, false)).toList();
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Register a subscription",
+            description = "Subscribes a URL to a table's stream. Same as POST /.")
+    @RequestBody(required = true, description = "The table to read and the URL to POST its records to.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = SubscriptionRequest.class),
+                    examples = {
+                        @ExampleObject(name = "minimal", summary = "The original tool's request",
+                                value = ApiExamples.REQUEST),
+                        @ExampleObject(name = "from the oldest record", summary = "Start at TRIM_HORIZON",
+                                value = ApiExamples.REQUEST_FROM_OLDEST)}))
+    @APIResponse(responseCode = "201", description = "Registered; reading starts before the response is sent.",
+            headers = @Header(name = "Location", description = "/subscriptions/{id}",
+                    schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = SubscriptionView.Detail.class),
+                    examples = @ExampleObject(name = "created", value = ApiExamples.CREATED)))
+    @APIResponse(responseCode = "400", description = "Invalid request: every invalid field with its reasons, "
+            + "or malformed JSON.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ErrorBody.class),
+                    examples = @ExampleObject(name = "invalid fields", value = ApiExamples.INVALID)))
+    @APIResponse(responseCode = "415", description = "The body is not sent as application/json.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ErrorBody.class),
+                    examples = @ExampleObject(name = "wrong content type", value = ApiExamples.UNSUPPORTED_TYPE)))
+    public Response create(SubscriptionRequest request) {
+        return created(registry, request);
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "Get a subscription",
+            description = "The subscription with its progress on every shard of the table's stream.")
+    @APIResponse(responseCode = "200", description = "The subscription, with shards.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = SubscriptionView.Detail.class)))
+    @APIResponse(responseCode = "404", description = "No subscription has this id.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ErrorBody.class),
+                    examples = @ExampleObject(name = "unknown id", value = ApiExamples.NOT_FOUND)))
+    public SubscriptionView.Detail get(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
+            @PathParam("id") String id) {
+        return registry.find(id).map(s -> SubscriptionView.Detail.of(s, true)).orElseThrow(() -> notFound(id));
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Remove a subscription", description = "Its deliveries stop. Same as DELETE /{id}.")
+    @APIResponse(responseCode = "204", description = "Removed.")
+    @APIResponse(responseCode = "404", description = "No subscription has this id.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ErrorBody.class),
+                    examples = @ExampleObject(name = "unknown id", value = ApiExamples.NOT_FOUND)))
+    public Response delete(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
+            @PathParam("id") String id) {
+        return deleted(registry, id);
+    }
+
+    static Response created(SubscriptionRegistry registry, SubscriptionRequest request) {
+        if (request == null) {
+            throw new BadRequestException("request body is required: {\"table_name\": ..., \"url\": ...}");
+        }
+        Subscription s = registry.register(request.validate(), Subscription.Source.API);
+        return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false)).build();
+    }
+
+    static Response deleted(SubscriptionRegistry registry, String id) {
+        registry.remove(id).orElseThrow(() -> notFound(id));
+        return Response.noContent().build();
+    }
+
+    private static NotFoundException notFound(String id) {
+        return new NotFoundException("no subscription with id " + id);
+    }
+}
