@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.dynamostream.subscription.FieldError;
 import io.dynamostream.subscription.InvalidSubscriptionException;
 import io.dynamostream.subscription.SubscriptionStateException;
+import io.dynamostream.subscription.TooManySubscriptionsException;
 
 import java.util.List;
 
@@ -29,6 +30,11 @@ public class ExceptionMappers {
 
     @ServerExceptionMapper
     public Response wrongState(SubscriptionStateException e) {
+        return json(409, new ErrorBody(e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response tooMany(TooManySubscriptionsException e) {
         return json(409, new ErrorBody(e.getMessage()));
     }
 
@@ -71,7 +77,7 @@ public class ExceptionMappers {
         return "has the wrong type";
     }
 
-        @ServerExceptionMapper
+    @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException json) {
             return malformedJson(json);

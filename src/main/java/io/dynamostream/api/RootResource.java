@@ -24,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionRequest;
@@ -36,9 +37,11 @@ import io.dynamostream.subscription.SubscriptionRequest;
 public class RootResource {
 
     private final SubscriptionRegistry registry;
+    private final StreamSupervisor supervisor;
 
-    public RootResource(SubscriptionRegistry registry) {
+    RootResource(SubscriptionRegistry registry, StreamSupervisor supervisor) {
         this.registry = registry;
+        this.supervisor = supervisor;
     }
 
     /** Every subscription keyed by id: {@code {"<id>": {"table_name", "url", "status", "error"?}}}. */
@@ -86,7 +89,7 @@ public class RootResource {
                     schema = @Schema(implementation = ErrorBody.class),
                     examples = @ExampleObject(name = "wrong content type", value = ApiExamples.UNSUPPORTED_TYPE)))
     public Response create(SubscriptionRequest request) {
-        return SubscriptionsResource.created(registry, request);
+        return SubscriptionsResource.created(supervisor, request);
     }
 
     /** Removes a subscription: 204, or 404 when the id is unknown. */
@@ -101,7 +104,7 @@ public class RootResource {
                     examples = @ExampleObject(name = "unknown id", value = ApiExamples.NOT_FOUND)))
     public Response delete(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
             @PathParam("id") String id) {
-        return SubscriptionsResource.deleted(registry, id);
+        return SubscriptionsResource.deleted(supervisor, id);
     }
 
     static URI location(String id) {

@@ -23,8 +23,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import io.dynamostream.delivery.HttpDelivery;
-import io.dynamostream.delivery.WebhookSigner;
+import io.dynamostream.delivery.DeadLetters;
+import io.dynamostream.delivery.Destination;
+import io.dynamostream.reading.StreamSupervisor;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.dynamostream.guard.Redaction;
 import io.dynamostream.subscription.DeadLetter;
@@ -41,11 +42,13 @@ import io.dynamostream.subscription.SubscriptionRegistry;
 public class SubscriptionActionsResource {
 
     private final SubscriptionRegistry registry;
-    private final HttpDelivery http;
+    private final StreamSupervisor supervisor;
+    private final DeadLetters deadLetters;
 
-    public SubscriptionActionsResource(SubscriptionRegistry registry, HttpDelivery http) {
+    SubscriptionActionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor, DeadLetters deadLetters) {
         this.registry = registry;
-        this.http = http;
+        this.supervisor = supervisor;
+        this.deadLetters = deadLetters;
     }
 
     @POST
@@ -58,7 +61,7 @@ public class SubscriptionActionsResource {
     @APIResponse(responseCode = "409", description = "Not RUNNING or RETRYING.",
             content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public SubscriptionView.Detail pause(@PathParam("id") String id) {
-        return view(registry.pause(id), id);
+        return view(supervisor.pause(id), id);
     }
 
     @POST
@@ -70,7 +73,7 @@ public class SubscriptionActionsResource {
     @APIResponse(responseCode = "409", description = "Not PAUSED.",
             content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public SubscriptionView.Detail resume(@PathParam("id") String id) {
-        return view(registry.resume(id), id);
+        return view(supervisor.resume(id), id);
     }
 
     @POST
@@ -83,7 +86,7 @@ public class SubscriptionActionsResource {
     @APIResponse(responseCode = "409", description = "Not in ERROR or CLOSED.",
             content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public SubscriptionView.Detail restart(@PathParam("id") String id) {
-        return view(registry.restart(id), id);
+        return view(supervisor.restart(id), id);
     }
 
     @GET
@@ -95,8 +98,8 @@ public class SubscriptionActionsResource {
                     schema = @Schema(type = SchemaType.ARRAY, implementation = DeadLetter.class)))
     @APIResponse(responseCode = "404", description = "No subscription has this id.")
     public List<DeadLetter> deadLetters(@PathParam("id") String id) {
-        return registry.deadLetters(id).orElseThrow(() -> notFound(id)).stream().map(DeadLetter::withoutBody)
-                .toList();
+        registry.find(id).orElseThrow(() -> notFound(id));
+        return deadLetters.list(id).stream().map(DeadLetter::withoutBody).toList();
     }
 
     @GET
@@ -115,7 +118,7 @@ public class SubscriptionActionsResource {
     @APIResponse(responseCode = "204", description = "Deleted.")
     @APIResponse(responseCode = "404", description = "No such subscription or dead letter.")
     public Response deleteDeadLetter(@PathParam("id") String id, @PathParam("letter") String letter) {
-        if (!registry.deleteDeadLetter(id, letter)) {
+        if (registry.find(id).isEmpty() || !deadLetters.delete(id, letter)) {
             throw notFound(id, letter);
         }
         return Response.noContent().build();
@@ -134,15 +137,14 @@ public class SubscriptionActionsResource {
     public Response redeliver(@PathParam("id") String id, @PathParam("letter") String letter) {
         Subscription s = registry.find(id).orElseThrow(() -> notFound(id));
         DeadLetter d = letter(id, letter);
-        HttpDelivery.Attempt attempt = post(s, d);
+        Destination.Attempt attempt = deadLetters.redeliver(s, d);
         if (!attempt.isSuccess()) {
             return Response.status(502).type(MediaType.APPLICATION_JSON)
                     .entity(new ErrorBody("re-delivery of dead letter " + letter + " failed: "
                             + Redaction.text(attempt.describe()) + "; the dead letter is kept"))
                     .build();
         }
-        registry.deleteDeadLetter(id, letter);
-        return Response.ok(new Redelivery(1, registry.deadLetters(id).map(List::size).orElse(0))).build();
+        return Response.ok(new Redelivery(1, deadLetters.list(id).size())).build();
     }
 
     @POST
@@ -157,31 +159,20 @@ public class SubscriptionActionsResource {
             content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Response redeliverAll(@PathParam("id") String id) {
         Subscription s = registry.find(id).orElseThrow(() -> notFound(id));
-        List<DeadLetter> letters = registry.deadLetters(id).orElseThrow(() -> notFound(id));
-        int delivered = 0;
-        for (DeadLetter d : letters) {
-            HttpDelivery.Attempt attempt = post(s, d);
-            if (!attempt.isSuccess()) {
-                return Response.status(502).type(MediaType.APPLICATION_JSON)
-                        .entity(new ErrorBody("re-delivered " + delivered + " of " + letters.size()
-                                + " dead letters; " + d.id() + " failed: " + Redaction.text(attempt.describe())))
-                        .build();
-            }
-            registry.deleteDeadLetter(id, d.id());
-            delivered++;
+        DeadLetters.Redelivery result = deadLetters.redeliverAll(s);
+        if (result.failure().isPresent()) {
+            return Response.status(502).type(MediaType.APPLICATION_JSON)
+                    .entity(new ErrorBody("re-delivered " + result.delivered() + " of " + result.total()
+                            + " dead letters; " + result.failedLetter().orElseThrow().id() + " failed: "
+                            + Redaction.text(result.failure().orElseThrow().describe())))
+                    .build();
         }
-        return Response.ok(new Redelivery(delivered, 0)).build();
-    }
-
-    private HttpDelivery.Attempt post(Subscription s, DeadLetter d) {
-        byte[] body = Base64.getDecoder().decode(d.body());
-        return http.post(s.url(), body, WebhookSigner.batchHeaders(s, d.shardId(), d.webhookId(), body,
-                Instant.now().getEpochSecond()));
+        return Response.ok(new Redelivery(result.delivered(), 0)).build();
     }
 
     private DeadLetter letter(String id, String letter) {
         registry.find(id).orElseThrow(() -> notFound(id));
-        return registry.deadLetter(id, letter).orElseThrow(() -> notFound(id, letter));
+        return deadLetters.find(id, letter).orElseThrow(() -> notFound(id, letter));
     }
 
     private static SubscriptionView.Detail view(java.util.Optional<Subscription> s, String id) {

@@ -24,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionRequest;
@@ -36,9 +37,11 @@ import io.dynamostream.subscription.SubscriptionRequest;
 public class SubscriptionsResource {
 
     private final SubscriptionRegistry registry;
+    private final StreamSupervisor supervisor;
 
-    public SubscriptionsResource(SubscriptionRegistry registry) {
+    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor) {
         this.registry = registry;
+        this.supervisor = supervisor;
     }
 
     @GET
@@ -79,7 +82,7 @@ public class SubscriptionsResource {
                     schema = @Schema(implementation = ErrorBody.class),
                     examples = @ExampleObject(name = "wrong content type", value = ApiExamples.UNSUPPORTED_TYPE)))
     public Response create(SubscriptionRequest request) {
-        return created(registry, request);
+        return created(supervisor, request);
     }
 
     @GET
@@ -108,19 +111,19 @@ public class SubscriptionsResource {
                     examples = @ExampleObject(name = "unknown id", value = ApiExamples.NOT_FOUND)))
     public Response delete(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
             @PathParam("id") String id) {
-        return deleted(registry, id);
+        return deleted(supervisor, id);
     }
 
-    static Response created(SubscriptionRegistry registry, SubscriptionRequest request) {
+    static Response created(StreamSupervisor supervisor, SubscriptionRequest request) {
         if (request == null) {
             throw new BadRequestException("request body is required: {\"table_name\": ..., \"url\": ...}");
         }
-        Subscription s = registry.register(request.validate(), Subscription.Source.API);
+        Subscription s = supervisor.register(request.validate(), Subscription.Source.API);
         return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false)).build();
     }
 
-    static Response deleted(SubscriptionRegistry registry, String id) {
-        registry.remove(id).orElseThrow(() -> notFound(id));
+    static Response deleted(StreamSupervisor supervisor, String id) {
+        supervisor.remove(id).orElseThrow(() -> notFound(id));
         return Response.noContent().build();
     }
 

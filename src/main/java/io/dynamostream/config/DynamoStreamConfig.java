@@ -39,6 +39,9 @@ public interface DynamoStreamConfig {
     /** Where subscriptions, checkpoints and dead letters are kept. */
     StateSettings state();
 
+    /** The health checks. */
+    HealthSettings health();
+
     /** Reading the DynamoDB streams. */
     interface Reader {
         /**

@@ -3,11 +3,9 @@ package io.dynamostream.config;
 import java.time.Duration;
 import java.util.Optional;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Settings of the health checks (prefix {@code dynamo-stream.health}). */
-@ConfigMapping(prefix = "dynamo-stream.health")
+/** Settings of the health checks ({@code dynamo-stream.health.*}). */
 public interface HealthSettings {
 
     /**

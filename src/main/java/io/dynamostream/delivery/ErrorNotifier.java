@@ -1,32 +1,37 @@
 package io.dynamostream.delivery;
 
-import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.guard.Redaction;
+import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionChanged;
 
 /**
- * Sends the original tool's error notification {@code {"table_name", "message"}} to a subscription's URL when it ends
- * (ERROR or CLOSED), and the same with {@code kind}, {@code shard_id} and the sequence range when records will not be
- * delivered ({@link DeliveryIncident}). One attempt, in the background: the receiver may well be the thing that is
- * failing.
+ * Sends the original tool's error notification {@code {"table_name", "message"}} to a subscription's destination when
+ * it ends (ERROR or CLOSED), and the same with {@code kind}, {@code shard_id} and the sequence range when records will
+ * not be delivered ({@link DeliveryIncident}). One attempt, in the background (on this bean's own executor, closed at
+ * shutdown): the receiver may well be the thing that is failing. An observer only: it never calls back.
  */
 @ApplicationScoped
 public class ErrorNotifier {
 
     private static final Logger LOG = Logger.getLogger(ErrorNotifier.class);
 
-    private final HttpDelivery http;
+    private final Destinations destinations;
+    private final ExecutorService sender = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("notify-", 0).factory());
 
-    public ErrorNotifier(HttpDelivery http) {
-        this.http = http;
+    public ErrorNotifier(Destinations destinations) {
+        this.destinations = destinations;
     }
 
     void onChange(@Observes SubscriptionChanged change) {
@@ -34,7 +39,7 @@ public class ErrorNotifier {
             return;
         }
         Subscription s = change.subscription();
-        send(s, LambdaPayload.errorNotification(s.tableName(), s.error()), s.error());
+        send(s, Notifications.error(s.tableName(), s.error()), s.error());
     }
 
     /**
@@ -43,14 +48,14 @@ public class ErrorNotifier {
      */
     void onIncident(@Observes DeliveryIncident incident) {
         Subscription s = incident.subscription();
-        send(s, LambdaPayload.incidentNotification(s.tableName(), incident), incident.message());
+        send(s, Notifications.incident(s.tableName(), incident), incident.message());
     }
 
     private void send(Subscription s, byte[] body, String message) {
-        Thread.ofVirtual().name("notify-" + s.id()).start(() -> {
+        sender.execute(() -> {
             // custom headers and signature too: a receiver that checks them must not drop the notification
-            HttpDelivery.Attempt attempt = http.post(s.url(), body, WebhookSigner.headers(s,
-                    WebhookSigner.notificationId(s.id(), message), body, Instant.now().getEpochSecond()));
+            Destination.Attempt attempt = destinations.of(s).send(new Destination.Message(s, null,
+                    WebhookSigner.notificationId(s.id(), message), body, List.of()));
             if (attempt.isSuccess()) {
                 LOG.infof("Error notification for subscription %s sent to %s", s.id(), Redaction.url(s.url()));
             } else {
@@ -58,5 +63,10 @@ public class ErrorNotifier {
                         Redaction.text(attempt.describe()));
             }
         });
+    }
+
+    @PreDestroy
+    void close() {
+        sender.shutdownNow();
     }
 }

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import software.amazon.awssdk.core.SdkBytes;
@@ -73,8 +72,6 @@ public final class LambdaPayload {
     private static final SerializedString NULL = new SerializedString("NULL");
     private static final SerializedString BOOL = new SerializedString("BOOL");
 
-    private static final SerializedString TABLE_NAME = new SerializedString("table_name");
-    private static final SerializedString MESSAGE = new SerializedString("message");
 
     private LambdaPayload() {
     }
@@ -91,8 +88,7 @@ public final class LambdaPayload {
         }
         String arnRegion = null;
         boolean arnRegionParsed = false;
-        BufferRecycler recycler = JSON._getBufferRecycler();
-        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, Math.min(512 * records.size(), 256 * 1024))) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(null, Math.min(512 * records.size(), 256 * 1024))) {
             try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
                 g.writeStartObject();
                 g.writeFieldName(RECORDS);
@@ -111,76 +107,12 @@ public final class LambdaPayload {
                 g.writeEndArray();
                 g.writeEndObject();
             }
-            byte[] result = out.toByteArray();
-            out.release();
-            return result;
+            return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write Lambda DynamoDB event", e);
-        } finally {
-            recycler.releaseToPool();
         }
     }
 
-    /**
-     * The notification of records that will not be delivered: the error notification's two fields, plus
-     * {@code kind} (GAP, SKIPPED, DEAD_LETTER), {@code shard_id}, {@code first_sequence_number},
-     * {@code last_sequence_number} and {@code records} (when known). For a gap the two sequence numbers are exclusive
-     * bounds: the last record delivered (absent at the start of the shard) and the first one read after it.
-     */
-    public static byte[] incidentNotification(String tableName, io.dynamostream.subscription.DeliveryIncident incident) {
-        BufferRecycler recycler = JSON._getBufferRecycler();
-        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, 256)) {
-            try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-                g.writeStartObject();
-                g.writeFieldName(TABLE_NAME);
-                g.writeString(tableName);
-                g.writeFieldName(MESSAGE);
-                g.writeString(incident.message());
-                g.writeStringField("kind", incident.kind().name());
-                g.writeStringField("shard_id", incident.shardId());
-                if (incident.firstSequenceNumber() != null) {
-                    g.writeStringField("first_sequence_number", incident.firstSequenceNumber());
-                }
-                if (incident.lastSequenceNumber() != null) {
-                    g.writeStringField("last_sequence_number", incident.lastSequenceNumber());
-                }
-                if (incident.records() > 0) {
-                    g.writeNumberField("records", incident.records());
-                }
-                g.writeEndObject();
-            }
-            byte[] result = out.toByteArray();
-            out.release();
-            return result;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not write incident notification", e);
-        }
-    }
-
-    /**
-     * Error notification body {"table_name": ..., "message": ...} (the original tool's format). Both keys are
-     * always present; a null argument is written as JSON null.
-     */
-    public static byte[] errorNotification(String tableName, String message) {
-        BufferRecycler recycler = JSON._getBufferRecycler();
-        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, 128)) {
-            try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-                g.writeStartObject();
-                g.writeFieldName(TABLE_NAME);
-                g.writeString(tableName);
-                g.writeFieldName(MESSAGE);
-                g.writeString(message);
-                g.writeEndObject();
-            }
-            byte[] result = out.toByteArray();
-            out.release();
-            return result;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not write error notification", e);
-        } finally {
-            recycler.releaseToPool();
-        }
-    }
 
     /**
      * The region part of {@code arn:<partition>:dynamodb:<region>:<account>:table/<t>/stream/<label>},

@@ -2,13 +2,20 @@ package io.dynamostream.delivery;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Exponential backoff with "equal jitter": before attempt n+1 wait between half and all of
  * {@code min(max, initial * 2^(n-1))}, so retries of many subscriptions spread out but never collapse to zero. How many
- * attempts a batch gets is a subscription's setting ({@code maximum_retry_attempts}).
+ * attempts a batch gets is a subscription's setting ({@code maximum_retry_attempts}). The random source is injectable
+ * so tests can pin the jitter.
  */
-public record RetryPolicy(Duration initial, Duration max) {
+public record RetryPolicy(Duration initial, Duration max, RandomGenerator random) {
+
+    /** With the thread-local random source. */
+    public RetryPolicy(Duration initial, Duration max) {
+        this(initial, max, ThreadLocalRandom.current());
+    }
 
     /** Wait after the failed attempt number {@code attempt} (1-based). */
     public Duration backoff(int attempt) {
@@ -18,6 +25,6 @@ public record RetryPolicy(Duration initial, Duration max) {
             ceiling = Math.min(ceiling * 2, maxMillis);
         }
         long half = ceiling / 2;
-        return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(ceiling - half + 1));
+        return Duration.ofMillis(half + random.nextLong(ceiling - half + 1));
     }
 }

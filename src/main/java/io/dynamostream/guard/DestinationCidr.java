@@ -23,7 +23,7 @@ record DestinationCidr(byte[] network, int prefix, String text) {
         }
         InetAddress address = DestinationPolicy.literal(addressText);
         if (address == null) {
-            throw new IllegalArgumentException("'" + DestinationGuard.printable(text)
+            throw new IllegalArgumentException("'" + Redaction.printable(text)
                     + "' is not an IP address or CIDR (write IPv4 as a dotted quad, e.g. 10.0.0.0/8)");
         }
         byte[] bytes = address.getAddress();
@@ -34,14 +34,14 @@ record DestinationCidr(byte[] network, int prefix, String text) {
         if (slash >= 0) {
             String p = t.substring(slash + 1);
             if (!p.matches("\\d{1,3}") || Integer.parseInt(p) - offset > bits || Integer.parseInt(p) < offset) {
-                throw new IllegalArgumentException("'" + DestinationGuard.printable(text) + "' has an invalid prefix"
+                throw new IllegalArgumentException("'" + Redaction.printable(text) + "' has an invalid prefix"
                         + " length (0 to " + (bits + offset) + ")");
             }
             prefix = Integer.parseInt(p) - offset;
         }
         for (int i = prefix; i < bits; i++) {
             if (bit(bytes, i)) {
-                throw new IllegalArgumentException("'" + DestinationGuard.printable(text)
+                throw new IllegalArgumentException("'" + Redaction.printable(text)
                         + "' has bits set after the /" + (prefix + offset) + " prefix");
             }
         }

@@ -30,7 +30,6 @@ import io.dynamostream.config.DynamoStreamConfig;
 public class DestinationGuard {
 
     private static final Logger LOG = Logger.getLogger(DestinationGuard.class);
-    private static final int MAX_PRINTABLE = 300;
 
     private final DestinationPolicy policy;
     private final DestinationResolver resolver;
@@ -71,7 +70,7 @@ public class DestinationGuard {
         List<InetAddress> addresses = host.literal() != null ? List.of(host.literal())
                 : resolver.resolve(host.name());
         if (addresses == null || addresses.isEmpty()) {
-            throw new UnknownHostException(printable(host.name()) + ": no address");
+            throw new UnknownHostException(Redaction.printable(host.name()) + ": no address");
         }
         for (InetAddress address : addresses) {
             policy.checkAddress(host, address);
@@ -94,31 +93,9 @@ public class DestinationGuard {
             return Optional.of(e.getMessage());
         } catch (UnknownHostException e) {
             LOG.infof("Subscription URL host %s does not resolve yet; accepted, checked again at each delivery",
-                    printable(url.getHost()));
+                    Redaction.printable(url.getHost()));
             return Optional.empty();
         }
     }
 
-    /**
-     * A value that came from a user, safe for a log line or an error message: control characters (CR, LF, ESC...)
-     * and Unicode line separators are escaped as {@code \\uXXXX}, and long values are cut.
-     */
-    public static String printable(String value) {
-        if (value == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder(Math.min(value.length(), MAX_PRINTABLE) + 8);
-        for (int i = 0; i < value.length() && sb.length() < MAX_PRINTABLE; i++) {
-            char c = value.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        if (sb.length() >= MAX_PRINTABLE && value.length() > MAX_PRINTABLE) {
-            sb.append("...");
-        }
-        return sb.toString();
-    }
 }

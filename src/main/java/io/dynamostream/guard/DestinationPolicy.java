@@ -69,7 +69,7 @@ final class DestinationPolicy {
     record Host(String name, InetAddress literal, int port) {
 
         String display() {
-            return DestinationGuard.printable(name);
+            return Redaction.printable(name);
         }
     }
 
@@ -99,12 +99,12 @@ final class DestinationPolicy {
         if (host.startsWith("[")) {
             String inner = host.substring(1, host.length() - 1);
             if (inner.contains("%")) {
-                throw new DestinationRefusedException(DestinationGuard.printable(inner)
+                throw new DestinationRefusedException(Redaction.printable(inner)
                         + " is a scoped IPv6 address");
             }
             InetAddress address = literal(inner);
             if (address == null) {
-                throw new DestinationRefusedException(DestinationGuard.printable(inner)
+                throw new DestinationRefusedException(Redaction.printable(inner)
                         + " is a non-canonical IP address");
             }
             return new Host(inner.toLowerCase(Locale.ROOT), address, port);
@@ -117,7 +117,7 @@ final class DestinationPolicy {
             // 2130706433, 0x7f000001, 0177.0.0.1, 127.1, 127.0.0.1. all reach 127.0.0.1 through inet_aton-style
             // parsers; only the dotted quad is accepted so that every check below sees the address that is used
             if (!DOTTED_QUAD.matcher(name).matches()) {
-                throw new DestinationRefusedException(DestinationGuard.printable(host)
+                throw new DestinationRefusedException(Redaction.printable(host)
                         + " is a non-canonical IP address (write IPv4 addresses as a dotted quad, e.g. 127.0.0.1)");
             }
             return new Host(name, literal(name), port);
@@ -270,12 +270,12 @@ final class DestinationPolicy {
             boolean wildcard = n.startsWith("*.");
             String bare = wildcard ? n.substring(2) : n;
             if (!bare.matches("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")) {
-                throw new IllegalArgumentException("'" + DestinationGuard.printable(t)
+                throw new IllegalArgumentException("'" + Redaction.printable(t)
                         + "' is not a host name, *.domain, IP address or CIDR");
             }
             String[] labels = bare.split("\\.");
             if (NUMERIC_LABEL.matcher(labels[labels.length - 1]).matches()) {
-                throw new IllegalArgumentException("'" + DestinationGuard.printable(t)
+                throw new IllegalArgumentException("'" + Redaction.printable(t)
                         + "' is a non-canonical IP address (write IPv4 as a dotted quad)");
             }
             return wildcard ? new Entry(t, null, "." + bare, null) : new Entry(t, bare, null, null);

@@ -3,10 +3,12 @@ package io.dynamostream.guard;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * Makes user-supplied values safe to show in API output and log lines: secrets in URLs are masked, and control
- * characters (CR and LF above all, which would let a value forge extra log lines) are escaped.
+ * The one place that makes values safe to show in API output, health data and log lines: secrets in URLs are masked,
+ * URLs can be left out altogether, and control characters (CR and LF above all, which would let a value forge extra
+ * log lines) are escaped or flattened. Every text that came from a user or a receiver goes through one of these.
  *
  * <p>What counts as secret in a URL: the userinfo ({@code https://user:pass@host}) and the value of a query parameter
  * whose name is one of {@link #SECRET_QUERY_PARAMETERS}, compared case-insensitively. Both are replaced by
@@ -20,6 +22,10 @@ public final class Redaction {
     /** Query parameter names whose value is masked (lower case). */
     static final Set<String> SECRET_QUERY_PARAMETERS = Set.of("token", "access_token", "api_key", "apikey", "key",
             "secret", "signature", "sig", "password", "auth");
+
+    private static final int MAX_PRINTABLE = 300;
+    private static final Pattern URL = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://\\S+");
+    private static final Pattern CONTROL_RUN = Pattern.compile("[\\p{Cntrl}\\x{2028}\\x{2029}]+");
 
     private Redaction() {
     }
@@ -108,6 +114,47 @@ public final class Redaction {
             }
         }
         return out == null ? value : out.toString();
+    }
+
+    /**
+     * A value that came from a user, for an error message that refuses it: control characters (CR, LF, ESC...) and
+     * Unicode line separators are escaped as {@code \\uXXXX}, and values over 300 characters are cut (with
+     * {@code "..."}).
+     */
+    public static String printable(String value) {
+        if (value == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder(Math.min(value.length(), MAX_PRINTABLE) + 8);
+        for (int i = 0; i < value.length() && sb.length() < MAX_PRINTABLE; i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (sb.length() >= MAX_PRINTABLE && value.length() > MAX_PRINTABLE) {
+            sb.append("...");
+        }
+        return sb.toString();
+    }
+
+    /** A receiver's text (an error body) on one line: every run of control characters becomes one space. */
+    public static String oneLine(String value) {
+        return value == null ? null : CONTROL_RUN.matcher(value).replaceAll(" ");
+    }
+
+    /**
+     * Text for health data, which must never carry a URL (subscription URLs may hold tokens): every
+     * {@code scheme://...} becomes {@code <url>}, and the result is cut to 300 characters.
+     */
+    public static String withoutUrls(String message) {
+        if (message == null) {
+            return null;
+        }
+        String text = URL.matcher(message).replaceAll("<url>");
+        return text.length() <= MAX_PRINTABLE ? text : text.substring(0, MAX_PRINTABLE - 3) + "...";
     }
 
     static boolean isControl(char c) {

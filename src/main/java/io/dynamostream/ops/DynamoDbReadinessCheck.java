@@ -7,13 +7,14 @@ import java.time.Instant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.dynamostream.guard.Redaction;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import io.dynamostream.reading.TableStreams;
+import io.dynamostream.aws.ReaderClient;
+import io.dynamostream.config.DynamoStreamConfig;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import io.dynamostream.config.HealthSettings;
 
 /**
  * Readiness: DynamoDB answers. One cheap call ({@code ListTables}, limit 1) with a short timeout, through the same
@@ -37,8 +38,8 @@ class DynamoDbReadinessCheck implements HealthCheck {
     private Instant cachedAt;
 
     @Inject
-    DynamoDbReadinessCheck(TableStreams tables, HealthSettings settings) {
-        this(tables.dynamoDb(), settings.dynamodbTimeout(), settings.dynamodbCacheFor(), Clock.systemUTC());
+    DynamoDbReadinessCheck(@ReaderClient DynamoDbClient dynamoDb, DynamoStreamConfig config) {
+        this(dynamoDb, config.health().dynamodbTimeout(), config.health().dynamodbCacheFor(), Clock.systemUTC());
     }
 
     DynamoDbReadinessCheck(DynamoDbClient dynamoDb, Duration timeout, Duration cacheFor, Clock clock) {
@@ -65,7 +66,7 @@ class DynamoDbReadinessCheck implements HealthCheck {
             dynamoDb.listTables(r -> r.limit(1).overrideConfiguration(o -> o.apiCallTimeout(timeout)));
             return response.up().withData("latency_ms", (System.nanoTime() - start) / 1_000_000).build();
         } catch (RuntimeException e) {
-            return response.down().withData("error", HealthText.errorOf(e)).build();
+            return response.down().withData("error", Redaction.withoutUrls(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()))).build();
         }
     }
 }

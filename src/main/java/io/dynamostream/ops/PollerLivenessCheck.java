@@ -15,9 +15,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
 import io.dynamostream.config.DynamoStreamConfig;
-import io.dynamostream.reading.StreamPoller;
+import io.dynamostream.reading.StreamDiscovery;
 import io.quarkus.runtime.StartupEvent;
-import io.dynamostream.config.HealthSettings;
 
 /**
  * Liveness: the stream poller's scheduled tick keeps running. A tick that stopped coming (a stuck discovery, a dead
@@ -30,17 +29,18 @@ class PollerLivenessCheck implements HealthCheck {
 
     static final String NAME = "stream-poller";
 
-    private final StreamPoller poller;
+    private final StreamDiscovery poller;
     private final Duration staleAfter;
     private final Clock clock;
     private volatile Instant startedAt;
 
     @Inject
-    PollerLivenessCheck(StreamPoller poller, DynamoStreamConfig config, HealthSettings settings) {
-        this(poller, staleAfter(settings.pollerStaleAfter(), config.reader().discoveryInterval()), Clock.systemUTC());
+    PollerLivenessCheck(StreamDiscovery poller, DynamoStreamConfig config) {
+        this(poller, staleAfter(config.health().pollerStaleAfter(), config.reader().discoveryInterval()),
+                Clock.systemUTC());
     }
 
-    PollerLivenessCheck(StreamPoller poller, Duration staleAfter, Clock clock) {
+    PollerLivenessCheck(StreamDiscovery poller, Duration staleAfter, Clock clock) {
         this.poller = poller;
         this.staleAfter = staleAfter;
         this.clock = clock;

@@ -7,12 +7,13 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.dynamostream.guard.Redaction;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-import io.dynamostream.reading.TableStreams;
+import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.ShardProgress;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -36,10 +37,10 @@ class SubscriptionsReadinessCheck implements HealthCheck {
     static final String NAME = "subscriptions";
 
     private final SubscriptionRegistry registry;
-    private final TableStreams tables;
+    private final StreamSupervisor tables;
     private volatile boolean initialised;
 
-    SubscriptionsReadinessCheck(SubscriptionRegistry registry, TableStreams tables) {
+    SubscriptionsReadinessCheck(SubscriptionRegistry registry, StreamSupervisor tables) {
         this.registry = registry;
         this.tables = tables;
     }
@@ -55,7 +56,7 @@ class SubscriptionsReadinessCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         List<Subscription> all = registry.list();
-        Map<String, TableStreams.TableStatus> streams = tables.status();
+        Map<String, StreamSupervisor.TableStatus> streams = tables.status();
         HealthCheckResponseBuilder response = HealthCheckResponse.named(NAME)
                 .status(initialised)
                 .withData("initialised", initialised)
@@ -65,7 +66,7 @@ class SubscriptionsReadinessCheck implements HealthCheck {
             response.withData(prefix + "table", s.tableName())
                     .withData(prefix + "status", s.status().name())
                     .withData(prefix + "shards", s.shards().size());
-            TableStreams.TableStatus stream = streams.get(s.tableName());
+            StreamSupervisor.TableStatus stream = streams.get(s.tableName());
             if (stream != null && s.status().isActive()) {
                 response.withData(prefix + "stream_found", stream.streamResolved());
                 if (stream.lastDiscovery() != null) {
@@ -75,13 +76,13 @@ class SubscriptionsReadinessCheck implements HealthCheck {
             String error = errorOf(s, stream);
             if (error != null) {
                 response.withData(prefix + "error",
-                        HealthText.withoutUrls(error.replace(s.url().toString(), "<url>")));
+                        Redaction.withoutUrls(error.replace(s.url().toString(), "<url>")));
             }
         }
         return response.build();
     }
 
-    private static String errorOf(Subscription s, TableStreams.TableStatus stream) {
+    private static String errorOf(Subscription s, StreamSupervisor.TableStatus stream) {
         if (!s.status().isActive()) {
             return s.error();
         }

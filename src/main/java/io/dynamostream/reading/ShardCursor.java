@@ -4,38 +4,48 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
-import io.dynamostream.delivery.HttpDelivery;
-import io.dynamostream.delivery.LambdaPayload;
-import io.dynamostream.delivery.RetryPolicy;
-import io.dynamostream.delivery.WebhookSigner;
+import io.dynamostream.aws.SequenceNumbers;
+import io.dynamostream.delivery.BatchDelivery;
+import io.dynamostream.delivery.Destination;
+import io.dynamostream.delivery.Incidents;
 import io.dynamostream.metrics.StreamMetrics;
+import io.dynamostream.state.CheckpointStore;
 import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.DeliverySettings;
-import io.dynamostream.guard.Redaction;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import software.amazon.awssdk.services.dynamodb.model.Record;
-import io.dynamostream.aws.SequenceNumbers;
 
 /**
- * One subscription's position on one shard, and the loop that delivers that shard's records to it: take a batch
- * from the shared {@link ShardReader}, POST it, and only after a 2xx checkpoint it and move on (I2, I5: strictly
- * sequential per subscription and shard). Failure handling follows Lambda's event-source mapping: retries with
- * backoff (and {@code Retry-After}), a record age limit, bisection of failing batches, then {@code on_failure}.
+ * One subscription's position on one shard, as KCL's record processor with its checkpointer: it takes the next batch
+ * from the shared {@link ShardBuffer}, skips what this subscription must not get (already acknowledged, older than a
+ * LATEST registration), stores the batch's range as in flight, has {@link BatchDelivery} take it to an outcome, and
+ * stores the checkpoint of what was acknowledged (I2, I5: strictly sequential per subscription and shard, forward
+ * only, after a 2xx). After a crash the batch that was in flight is re-formed exactly (same records, same bytes, same
+ * delivery id) and sent again, and nothing more (I3).
  *
- * <p>Before the first attempt of a batch its last sequence number is stored as "in flight": after a crash the same
- * batch (same records, same body bytes, same {@code webhook-id}) is sent again, and nothing more (I3).
+ * <p>Checkpoint writes while a backlog drains: the checkpoint of an acknowledged batch is stored together with the
+ * next batch's in-flight mark when that batch is ready at once (one write per batch), otherwise on its own before the
+ * cursor waits, and always when it stops.
  *
- * <p>Runs on its own virtual thread. {@link #epoch}/{@link #next} are guarded by the reader's lock; the resume point
- * is volatile because the reader reads it when it rewinds.
+ * <p>Its states ({@link State}):
+ * <pre>
+ *   CREATED ──run──▶ WAITING ──batch──▶ DELIVERING ──done──▶ WAITING
+ *                       │                    └──on_failure stop, 410 Gone, internal error──▶ FAILED
+ *                       └──end of the closed shard acknowledged──▶ FINISHED
+ *   any but FINISHED/FAILED ──stop() / drain()──▶ STOPPED
+ * </pre>
+ *
+ * <p>Thread-safety: runs on one thread (from the table's executor); {@link #stop}, {@link #drain} and
+ * {@link #awaitStopped} are called from others and only touch volatile fields.
  */
-final class ShardCursor {
+final class ShardCursor implements BatchDelivery.Listener {
 
     private static final Logger LOG = Logger.getLogger(ShardCursor.class);
     /**
@@ -44,80 +54,95 @@ final class ShardCursor {
      * than a lost one.
      */
     static final Duration LATEST_CLOCK_MARGIN = Duration.ofSeconds(60);
-    /** Longest wait a receiver's {@code Retry-After} can impose on one attempt. */
-    static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(15);
     /** How long a resumed cursor waits for the rest of the batch that was in flight before a crash. */
     private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(2);
 
-    /** Callback into the owning {@link TableStream}. */
-    interface Listener {
-        /** Every record of a closed shard was acknowledged by this subscription. */
-        void cursorFinished(ShardCursor cursor);
+    /** Where the cursor is. */
+    enum State {
+        CREATED, WAITING, DELIVERING, FINISHED, FAILED, STOPPED;
+
+        boolean canMoveTo(State next) {
+            return switch (this) {
+                case CREATED -> next == WAITING || next == STOPPED;
+                case WAITING -> next == DELIVERING || next == FINISHED || next == STOPPED || next == FAILED;
+                case DELIVERING -> next == WAITING || next == FAILED || next == STOPPED;
+                case FINISHED, FAILED, STOPPED -> false;
+            };
+        }
+
+        boolean isFinal() {
+            return this == FINISHED || this == FAILED || this == STOPPED;
+        }
     }
 
-    /** How one batch ended. */
-    private enum Result {
-        /** Acknowledged with a 2xx, or handed to {@code on_failure: skip / dead_letter}: the cursor moves on. */
-        DONE,
-        /** The subscription ended (ERROR) or the cursor is stopping: nothing more is delivered. */
-        STOP
+    /** Callback into the owning {@link TableStream}, on the cursor's thread, after the cursor's loop ended. */
+    interface Listener {
+        /** Every record of the closed shard was acknowledged by this subscription. */
+        void cursorFinished(ShardCursor cursor);
+
+        /** The subscription must end in ERROR (on_failure stop, 410 Gone, an internal error). */
+        void cursorFailed(ShardCursor cursor, String message);
     }
 
     private final Subscription subscription;
     private final DeliverySettings settings;
-    private final String streamArn;
     private final String shardId;
     private final String parentShardId;
-    private final ShardReader reader;
-    private final HttpDelivery delivery;
-    private final RetryPolicy backoff;
+    private final ShardBuffer buffer;
+    private final ShardBuffer.Position position;
+    private final BatchDelivery delivery;
+    private final CheckpointStore checkpoints;
     private final SubscriptionRegistry registry;
-    private final Listener listener;
     private final StreamMetrics metrics;
+    private final Incidents incidents;
+    private final Listener listener;
+    private final CountDownLatch ended = new CountDownLatch(1);
 
-    private long epoch;
-    private long next;
-    /** The last sequence number this subscription acknowledged (or skipped) on this shard; null: none yet. */
-    private volatile String resumePoint;
+    private volatile State state = State.CREATED;
+    /** Records up to this sequence number are not for this subscription (acknowledged, skipped, or a floor). */
     private BigInteger skipThrough;
     /** Last sequence number of the batch that was in flight when the service stopped; null once re-sent. */
     private BigInteger inFlightThrough;
     private long notBeforeEpochSecond = Long.MIN_VALUE;
-    /** The reader re-opened the shard at TRIM_HORIZON after a trimmed position: report the gap once. */
-    private volatile boolean gapPending;
-    /**
-     * The last batch acknowledged with a 2xx when its checkpoint is not stored yet: it is stored together with the
-     * next batch's in-flight mark when that batch is ready at once (one write per batch while a backlog drains), and
-     * on its own before the cursor waits for records or stops. Cursor thread only.
-     */
+    /** The last whole batch acknowledged whose checkpoint is not stored yet (see the class comment). */
     private Acknowledged unsaved;
-    /** The position came from {@link #floor} (a LATEST join), not from the store: store it when starting. */
+    /** The position came from a LATEST join's floor, not from the store: store it when starting. */
     private boolean storeFloor;
     private volatile boolean stopped;
     private volatile boolean interruptible = true;
-    private Thread thread;
+    private volatile Thread thread;
+
+    /** A batch acknowledged with a 2xx: its last sequence number and its size. */
+    private record Acknowledged(String last, int records) {
+    }
+
+    /** Builds the cursor's {@link BatchDelivery}; {@code running} says whether deliveries may go on. */
+    interface DeliveryFactory {
+        BatchDelivery create(Subscription subscription, String shardId, java.util.function.BooleanSupplier running);
+    }
 
     /**
      * @param after the checkpoint to resume after, null when this subscription has acknowledged nothing on the shard
      * @param inFlightThrough last sequence number of the batch in flight at the last stop, or null
      * @param skipOlderRecords skip records created before the subscription (LATEST subscriptions)
      */
-    ShardCursor(Subscription subscription, String streamArn, ShardLineage.Shard shard, ShardReader reader,
-            HttpDelivery delivery, SubscriptionRegistry registry, Listener listener, StreamMetrics metrics,
-            String after, String inFlightThrough, boolean skipOlderRecords) {
+    ShardCursor(Subscription subscription, ShardLineage.Shard shard, ShardBuffer buffer, DeliveryFactory deliveries,
+            CheckpointStore checkpoints, SubscriptionRegistry registry, StreamMetrics metrics, Incidents incidents,
+            Listener listener, String after, String inFlightThrough, boolean skipOlderRecords) {
         this.subscription = subscription;
         this.settings = subscription.settings();
-        this.streamArn = streamArn;
         this.shardId = shard.shardId();
         this.parentShardId = shard.parentShardId();
-        this.reader = reader;
-        this.delivery = delivery;
-        this.backoff = delivery.retryPolicy();
+        this.buffer = buffer;
+        this.position = new ShardBuffer.Position(after);
+        this.checkpoints = checkpoints;
         this.registry = registry;
-        this.listener = listener;
         this.metrics = metrics;
+        this.incidents = incidents;
+        this.listener = listener;
+        this.delivery = deliveries.create(subscription, shardId,
+                () -> !stopped && registry.isRunning(subscription.id()));
         if (after != null) {
-            resumePoint = after;
             skipThrough = SequenceNumbers.parse(after);
         }
         if (inFlightThrough != null) {
@@ -136,66 +161,47 @@ final class ShardCursor {
         return shardId;
     }
 
-    long epoch() {
-        return epoch;
+    State state() {
+        return state;
     }
 
-    long next() {
-        return next;
-    }
-
-    int batchSize() {
-        return settings.batchSize();
-    }
-
-    /** Where the reader must re-open the shard for this cursor: after this sequence number, or (null) the start. */
-    String resumePoint() {
-        return resumePoint;
-    }
-
-    /** Called by the reader under its lock. */
-    void position(long epoch, long next) {
-        this.epoch = epoch;
-        this.next = next;
+    ShardBuffer.Position position() {
+        return position;
     }
 
     /**
-     * Called by the reader under its lock when it re-opened the shard at TRIM_HORIZON because this cursor's position
-     * had been trimmed: the first records it gets then tell where the gap ends.
+     * Joins the buffer. {@code LATEST}: at its current end; records up to the last one read so far and records
+     * created well before the registration are not for this subscription, and that floor is stored as the checkpoint
+     * (so a restart does not go back before it). Otherwise from the shard's start or after the checkpoint (a rewind
+     * when the buffer does not have those records any more).
      */
-    void epochChanged(boolean afterTrim) {
-        if (afterTrim) {
-            gapPending = true;
+    void join(ShardBuffer.Join join) {
+        String floor = buffer.attach(position, join, settings.batchSize());
+        if (join == ShardBuffer.Join.LATEST) {
+            if (floor != null) {
+                skipThrough = SequenceNumbers.parse(floor);
+                position.resumeAfter(floor);
+                storeFloor = true;
+            }
+            notBeforeEpochSecond = subscription.createdAt().minus(LATEST_CLOCK_MARGIN).getEpochSecond();
         }
     }
 
-    /**
-     * Called by the reader under its lock when this cursor joins at the end of the buffer (LATEST): records up to
-     * {@code lastRead} and records created well before the registration are not for this subscription. The floor
-     * is stored as the checkpoint, so a restart does not go back before it.
-     */
-    void floor(String lastRead) {
-        if (lastRead != null) {
-            skipThrough = SequenceNumbers.parse(lastRead);
-            resumePoint = lastRead;
-            storeFloor = true;
-        }
-        notBeforeEpochSecond = subscription.createdAt().minus(LATEST_CLOCK_MARGIN).getEpochSecond();
-    }
-
-    void start() {
+    /** Stores what starting needs (the LATEST floor, the shard's progress); then {@link #run} may start. */
+    void prepare() {
         if (storeFloor) {
-            registry.checkpoint(subscription.id(), shardId, resumePoint);
+            checkpoints.checkpoint(subscription.id(), shardId, position.resumePoint());
+            registry.movedOn(subscription.id(), shardId);
         }
         registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.READING);
-        thread = Thread.ofVirtual().name("cursor-" + subscription.id() + "-" + shardId).start(this::run);
     }
 
     /** Stops now: an attempt in progress is abandoned (its batch is sent again later). */
     void stop() {
         stopped = true;
-        if (thread != null && thread != Thread.currentThread() && interruptible) {
-            thread.interrupt();
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread() && interruptible) {
+            t.interrupt();
         }
     }
 
@@ -208,47 +214,74 @@ final class ShardCursor {
         stopped = true;
     }
 
-    /** Waits until the delivery thread has ended; false when it is still running at the deadline. */
+    /** Waits until the cursor's loop has ended (or never started); false when it still runs at the deadline. */
     boolean awaitStopped(long deadlineNanos) throws InterruptedException {
-        Thread t = thread;
-        if (t == null) {
+        if (state == State.CREATED && stopped) {
             return true;
         }
-        long left = deadlineNanos - System.nanoTime();
-        return left > 0 ? t.join(Duration.ofNanos(left)) : !t.isAlive();
+        return ended.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    private void run() {
+    private void moveTo(State next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("cursor " + subscription.id() + "/" + shardId + ": " + state + " -> "
+                    + next);
+        }
+        state = next;
+    }
+
+    /** The cursor's loop, on the thread the table's executor gives it. */
+    void run() {
+        thread = Thread.currentThread();
+        thread.setName("cursor-" + subscription.id() + "-" + shardId);
         try {
+            if (stopped) {
+                return;
+            }
+            moveTo(State.WAITING);
             while (!stopped) {
-                ShardReader.Batch batch = nextBatch();
+                ShardBuffer.Batch batch = nextBatch();
                 if (batch == null || stopped) {
                     return;
                 }
                 if (batch.endOfShard()) {
+                    checkpoints.finish(subscription.id(), shardId);
                     registry.finished(subscription.id(), shardId);
                     metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
+                    moveTo(State.FINISHED);
                     listener.cursorFinished(this);
                     return;
                 }
                 List<Record> records = batch.records();
-                if (gapPending) {
-                    checkGap(records.get(0));
+                if (buffer.takeGap(position)) {
+                    reportGap(records.get(0));
                 }
                 int seen = leadingSeen(records);
                 if (seen > 0) {
                     // already acknowledged (after a rewind or a restart) or older than a LATEST subscription
-                    reader.advance(this, batch.epoch(), seen);
+                    buffer.advance(position, batch.epoch(), seen);
                     continue;
                 }
                 records = cutAtInFlight(records, batch);
                 if (records == null) {
                     continue;
                 }
-                if (deliver(records, 0, true) == Result.STOP) {
-                    return;
+                moveTo(State.DELIVERING);
+                markInFlight(records.get(records.size() - 1).dynamodb().sequenceNumber());
+                switch (delivery.deliver(records, this)) {
+                    case BatchDelivery.Outcome.Done done -> {
+                        buffer.advance(position, batch.epoch(), records.size());
+                        moveTo(State.WAITING);
+                    }
+                    case BatchDelivery.Outcome.Stopped s -> {
+                        return;
+                    }
+                    case BatchDelivery.Outcome.Failed failed -> {
+                        moveTo(State.FAILED);
+                        listener.cursorFailed(this, failed.message());
+                        return;
+                    }
                 }
-                reader.advance(this, batch.epoch(), records.size());
             }
         } catch (InterruptedException e) {
             // stopped
@@ -256,12 +289,17 @@ final class ShardCursor {
             if (stopped) {
                 // stopping (e.g. the state store closed at shutdown): the batch is sent again after the restart
                 LOG.debugf("Subscription %s, shard %s: stopped while delivering: %s", subscription.id(), shardId, e);
-                return;
+            } else {
+                LOG.errorf(e, "Subscription %s, shard %s: unexpected error", subscription.id(), shardId);
+                state = State.FAILED;
+                listener.cursorFailed(this, "internal error on shard " + shardId + ": " + e);
             }
-            LOG.errorf(e, "Subscription %s, shard %s: unexpected error", subscription.id(), shardId);
-            registry.fail(subscription.id(), "internal error on shard " + shardId + ": " + e);
         } finally {
             saveAcknowledged();
+            if (!state.isFinal()) {
+                state = State.STOPPED;
+            }
+            ended.countDown();
         }
     }
 
@@ -270,10 +308,10 @@ final class ShardCursor {
      * returned as it is (its in-flight mark and that checkpoint are then stored together); otherwise the checkpoint
      * is stored first and the cursor waits as usual.
      */
-    private ShardReader.Batch nextBatch() throws InterruptedException {
+    private ShardBuffer.Batch nextBatch() throws InterruptedException {
         if (unsaved != null) {
-            ShardReader.Batch ready = inFlightThrough == null && !gapPending
-                    ? reader.poll(this, settings.batchSize(), minRecords())
+            ShardBuffer.Batch ready = inFlightThrough == null && !buffer.gapPending(position)
+                    ? buffer.poll(position, settings.batchSize(), minRecords())
                     : null;
             if (ready != null && leadingSeen(ready.records()) == 0) {
                 return ready;
@@ -281,6 +319,32 @@ final class ShardCursor {
             saveAcknowledged();
         }
         return take();
+    }
+
+    /** The next batch: at once when records wait (no window), else when full or when the window has passed. */
+    private ShardBuffer.Batch take() throws InterruptedException {
+        int max = settings.batchSize();
+        if (inFlightThrough != null) {
+            return buffer.take(position, max, 1, System.nanoTime());
+        }
+        return buffer.take(position, max, minRecords(), System.nanoTime() + settings.batchingWindow().toNanos());
+    }
+
+    /** Records a batch needs before the window has passed: a full batch with a window, else one record. */
+    private int minRecords() {
+        return settings.batchingWindow().isZero() ? 1 : settings.batchSize();
+    }
+
+    /** Stores the batch about to be delivered as in flight, with the previous batch's checkpoint when it waits. */
+    private void markInFlight(String last) {
+        Acknowledged ack = unsaved;
+        if (ack != null) {
+            unsaved = null;
+            checkpoints.checkpointAndInFlight(subscription.id(), shardId, ack.last(), last);
+            registry.delivered(subscription.id(), shardId, ack.last(), ack.records());
+        } else {
+            checkpoints.inFlight(subscription.id(), shardId, last);
+        }
     }
 
     /** Stores the checkpoint of the last acknowledged batch if that is still to be done. */
@@ -291,6 +355,7 @@ final class ShardCursor {
         }
         unsaved = null;
         try {
+            checkpoints.checkpoint(subscription.id(), shardId, ack.last());
             registry.delivered(subscription.id(), shardId, ack.last(), ack.records());
         } catch (RuntimeException e) {
             if (!stopped) {
@@ -302,30 +367,12 @@ final class ShardCursor {
         }
     }
 
-    /** A batch acknowledged with a 2xx: its last sequence number and its size. */
-    private record Acknowledged(String last, int records) {
-    }
-
-    /** The next batch: at once when records wait (no window), else when full or when the window has passed. */
-    private ShardReader.Batch take() throws InterruptedException {
-        int max = settings.batchSize();
-        if (inFlightThrough != null) {
-            return reader.take(this, max, 1, System.nanoTime());
-        }
-        return reader.take(this, max, minRecords(), System.nanoTime() + settings.batchingWindow().toNanos());
-    }
-
-    /** Records a batch needs before the window has passed: a full batch with a window, else one record. */
-    private int minRecords() {
-        return settings.batchingWindow().isZero() ? 1 : settings.batchSize();
-    }
-
     /** How many records at the head of the batch this subscription must not get (acknowledged, or too old). */
     private int leadingSeen(List<Record> batch) {
         int n = 0;
         // a shard's records come in increasing order: once one is past skipThrough, all that follow are
         for (Record r : batch) {
-            if (skipThrough != null && ShardReader.sequenceOf(r).compareTo(skipThrough) <= 0) {
+            if (skipThrough != null && sequenceOf(r).compareTo(skipThrough) <= 0) {
                 n++;
                 continue;
             }
@@ -343,13 +390,13 @@ final class ShardCursor {
      * After a restart the first batch ends exactly where the batch in flight ended, so it is the same batch.
      * Returns null when the rest of it is not buffered yet and is worth waiting for.
      */
-    private List<Record> cutAtInFlight(List<Record> records, ShardReader.Batch batch) throws InterruptedException {
+    private List<Record> cutAtInFlight(List<Record> records, ShardBuffer.Batch batch) throws InterruptedException {
         if (inFlightThrough == null) {
             return records;
         }
         BigInteger through = inFlightThrough;
         for (int i = 0; i < records.size(); i++) {
-            int c = ShardReader.sequenceOf(records.get(i)).compareTo(through);
+            int c = sequenceOf(records.get(i)).compareTo(through);
             if (c >= 0) {
                 inFlightThrough = null;
                 // c > 0: the in-flight batch ended before this record (e.g. a record of it was trimmed meanwhile)
@@ -357,7 +404,7 @@ final class ShardCursor {
             }
         }
         if (records.size() < settings.batchSize()) {
-            ShardReader.Batch more = reader.take(this, settings.batchSize(), records.size() + 1,
+            ShardBuffer.Batch more = buffer.take(position, settings.batchSize(), records.size() + 1,
                     System.nanoTime() + IN_FLIGHT_WAIT.toNanos());
             if (more != null && !more.endOfShard() && more.epoch() == batch.epoch()
                     && more.records().size() > records.size()) {
@@ -372,177 +419,59 @@ final class ShardCursor {
      * First records after the reader re-opened a trimmed shard at TRIM_HORIZON: when they are past this cursor's
      * position, the records in between are lost (I1: reported, never silent).
      */
-    private void checkGap(Record firstAfterTrim) {
-        gapPending = false;
-        if (skipThrough != null && ShardReader.sequenceOf(firstAfterTrim).compareTo(skipThrough) <= 0) {
+    private void reportGap(Record firstAfterTrim) {
+        if (skipThrough != null && sequenceOf(firstAfterTrim).compareTo(skipThrough) <= 0) {
             return; // this cursor's position is still retained: nothing of its records was trimmed
         }
+        String resumePoint = position.resumePoint();
         String before = firstAfterTrim.dynamodb().sequenceNumber();
-        registry.incident(subscription.id(), DeliveryIncident.Kind.GAP, shardId, resumePoint, before, 0,
+        incidents.report(new DeliveryIncident(DeliveryIncident.Kind.GAP, subscription, shardId, resumePoint, before, 0,
                 "gap: records of shard " + shardId + (resumePoint == null ? "" : " after sequence number " + resumePoint)
                         + " and before " + before + " were trimmed from the stream (older than 24 h) before they "
-                        + "were delivered; continuing from " + before);
+                        + "were delivered; continuing from " + before));
     }
 
-    /**
-     * Delivers one batch with retries; bisects a failing batch when asked (a split does not use up retries); applies
-     * {@code on_failure} to a batch that is given up.
-     *
-     * @param failedAttempts failed attempts already made for these records (carried into the halves of a split)
-     * @param top whether this is a whole batch as taken from the reader (its range is stored as in flight)
-     */
-    private Result deliver(List<Record> records, int failedAttempts, boolean top) throws InterruptedException {
-        String first = records.get(0).dynamodb().sequenceNumber();
-        String last = records.get(records.size() - 1).dynamodb().sequenceNumber();
-        byte[] body = LambdaPayload.body(records, streamArn);
-        String messageId = WebhookSigner.batchId(subscription.id(), shardId, first, last);
-        if (top && unsaved != null) {
-            registry.deliveredAndInFlight(subscription.id(), shardId, unsaved.last(), unsaved.records(), last);
-            unsaved = null;
-        } else if (top) {
-            registry.inFlight(subscription.id(), shardId, last);
-        }
-        int failed = failedAttempts;
-        while (true) {
-            if (stopped || !registry.isRunning(subscription.id())) {
-                return Result.STOP;
-            }
-            int expired = expired(records);
-            if (expired > 0) {
-                // the records too old to deliver (the oldest come first) are given up, the others go on
-                List<Record> old = records.subList(0, expired);
-                String oldLast = old.get(old.size() - 1).dynamodb().sequenceNumber();
-                Result r = giveUp(old, first, oldLast, LambdaPayload.body(old, streamArn), "records older than "
-                        + "maximum_record_age_in_seconds (" + settings.maximumRecordAge().toSeconds() + " s): the "
-                        + "oldest was created " + old.get(0).dynamodb().approximateCreationDateTime());
-                if (r == Result.STOP || expired == records.size()) {
-                    return r;
-                }
-                return deliver(records.subList(expired, records.size()), failed, false);
-            }
-            // signed per attempt: webhook-timestamp is this attempt's time, so late retries stay within the
-            // receiver's tolerance (Standard Webhooks verifiers refuse timestamps more than 5 minutes off)
-            Map<String, String> headers = WebhookSigner.batchHeaders(subscription, shardId, messageId, body,
-                    Instant.now().getEpochSecond());
-            HttpDelivery.Attempt attempt = delivery.post(subscription.url(), body, headers);
-            metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(), attempt.took());
-            if (attempt.isSuccess()) {
-                acknowledged(records, last, top);
-                return Result.DONE;
-            }
-            if (attempt.status() == 410) {
-                registry.fail(subscription.id(), "receiver answered 410 Gone: " + attempt.describe());
-                return Result.STOP;
-            }
-            if (stopped) {
-                // the attempt that was allowed to finish failed: re-sent after the restart
-                LOG.infof("Subscription %s, shard %s: the POST in flight at shutdown failed (%s); its batch (%s to "
-                        + "%s) is sent again after the restart", subscription.id(), shardId,
-                        Redaction.text(attempt.describe()), first, last);
-                return Result.STOP;
-            }
-            String reason = attempt.describe();
-            if (settings.bisectOnError() && records.size() > 1) {
-                registry.deliveryFailed(subscription.id(), shardId, "batch of " + records.size() + " records failed ("
-                        + reason + "); splitting it in two");
-                if (!pause(backoff.backoff(failed + 1), attempt)) {
-                    return Result.STOP;
-                }
-                int half = records.size() / 2;
-                if (deliver(records.subList(0, half), failed, false) == Result.STOP) {
-                    return Result.STOP;
-                }
-                return deliver(records.subList(half, records.size()), failed, false);
-            }
-            failed++;
-            String limit = settings.retriesForever() ? "" : "/" + (settings.maximumRetryAttempts() + 1);
-            registry.deliveryFailed(subscription.id(), shardId, "attempt " + failed + limit + " failed: " + reason);
-            if (!settings.retriesForever() && failed > settings.maximumRetryAttempts()) {
-                return giveUp(records, first, last, body, "delivery to " + redactedUrl() + " failed after "
-                        + failed + " attempts; last: " + reason);
-            }
-            if (!pause(backoff.backoff(failed), attempt)) {
-                return Result.STOP;
-            }
-        }
+    // ---- BatchDelivery.Listener
+
+    @Override
+    public void attempted(Destination.Attempt attempt) {
+        metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(), attempt.took());
     }
 
-    /** Waits the backoff, or longer when the receiver asked with {@code Retry-After}; false when stopped. */
-    private boolean pause(Duration wait, HttpDelivery.Attempt attempt) throws InterruptedException {
-        Duration retryAfter = attempt.retryAfter();
-        if (retryAfter != null && retryAfter.compareTo(wait) > 0) {
-            wait = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
-        }
-        LOG.warnf("Subscription %s, shard %s: POST %s %s; retrying in %d ms", subscription.id(), shardId,
-                redactedUrl(), Redaction.text(attempt.describe()), wait.toMillis());
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (!stopped && registry.isRunning(subscription.id())) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return true;
-            }
-            TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
-        }
-        return false;
-    }
-
-    /** How many records at the head of the batch are older than maximum_record_age_in_seconds. */
-    private int expired(List<Record> records) {
-        Duration max = settings.maximumRecordAge();
-        if (max == null) {
-            return 0;
-        }
-        Instant limit = Instant.now().minus(max);
-        int n = 0;
-        for (Record r : records) {
-            Instant created = r.dynamodb().approximateCreationDateTime();
-            if (created == null || !created.isBefore(limit)) {
-                break;
-            }
-            n++;
-        }
-        return n;
+    @Override
+    public void failed(String message) {
+        registry.deliveryFailed(subscription.id(), shardId, message);
     }
 
     /**
      * A 2xx: the cursor moves past the records. The checkpoint of a whole batch is stored with the next batch's
-     * in-flight mark or before the cursor waits ({@link #nextBatch}); that of a part of a batch (bisection, records
-     * left after the too old ones) at once.
+     * in-flight mark or before the cursor waits ({@link #nextBatch}); that of a part of a batch at once.
      */
-    private void acknowledged(List<Record> records, String last, boolean wholeBatch) {
+    @Override
+    public void delivered(List<Record> records, boolean wholeBatch) {
         Record lastRecord = records.get(records.size() - 1);
+        String last = lastRecord.dynamodb().sequenceNumber();
         skipThrough = SequenceNumbers.parse(last);
-        resumePoint = last;
+        position.resumeAfter(last);
         if (wholeBatch) {
             unsaved = new Acknowledged(last, records.size());
         } else {
+            checkpoints.checkpoint(subscription.id(), shardId, last);
             registry.delivered(subscription.id(), shardId, last, records.size());
         }
         metrics.delivered(subscription.id(), subscription.tableName(), shardId, records.size(),
                 lastRecord.dynamodb().approximateCreationDateTime());
     }
 
-    /** Applies on_failure to a batch that will not be delivered. */
-    private Result giveUp(List<Record> records, String first, String last, byte[] body, String reason) {
-        String range = " (shard " + shardId + ", sequence numbers " + first + " to " + last + ", " + records.size()
-                + " records)";
-        switch (settings.onFailure()) {
-            case STOP -> {
-                registry.fail(subscription.id(), reason + range);
-                return Result.STOP;
-            }
-            case SKIP -> registry.incident(subscription.id(), DeliveryIncident.Kind.SKIPPED, shardId, first, last,
-                    records.size(), "skipped " + records.size() + " records: " + reason + range);
-            case DEAD_LETTER -> registry.deadLetter(subscription.id(), shardId, first, last, records.size(), reason,
-                    body);
-        }
-        skipThrough = SequenceNumbers.parse(last);
-        resumePoint = last;
-        registry.checkpoint(subscription.id(), shardId, last);
-        return Result.DONE;
+    @Override
+    public void handedOver(String lastSequenceNumber) {
+        skipThrough = SequenceNumbers.parse(lastSequenceNumber);
+        position.resumeAfter(lastSequenceNumber);
+        checkpoints.checkpoint(subscription.id(), shardId, lastSequenceNumber);
+        registry.movedOn(subscription.id(), shardId);
     }
 
-    private String redactedUrl() {
-        return Redaction.url(subscription.url());
+    private static BigInteger sequenceOf(Record record) {
+        return SequenceNumbers.parse(record.dynamodb().sequenceNumber());
     }
 }

@@ -8,51 +8,49 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jboss.logging.Logger;
 
-import io.dynamostream.config.DynamoStreamConfig;
-import io.dynamostream.delivery.HttpDelivery;
-import io.dynamostream.metrics.StreamMetrics;
-import io.dynamostream.state.StateStore;
+import io.dynamostream.aws.StreamErrors;
+import io.dynamostream.state.CheckpointStore;
 import io.dynamostream.subscription.ShardState;
 import io.dynamostream.subscription.StartingPosition;
 import io.dynamostream.subscription.Subscription;
-import io.dynamostream.subscription.SubscriptionRegistry;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ShardFilterType;
-import software.amazon.awssdk.services.dynamodb.model.StreamStatus;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
-import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
-import io.dynamostream.aws.StreamErrors;
 
 /**
  * Everything read from one table's stream: its shard lineage, one {@link ShardReader} per shard being read (shared
  * by all subscriptions, I9) and one {@link ShardCursor} per (subscription, shard). A subscription starts a child
  * shard only after it acknowledged the parent's last record (I4).
  *
- * <p>Thread-safety: every method takes {@link #lock}; readers and cursors call back from their own threads. Lock
- * order: this lock, then a reader's lock (never the reverse).
+ * <p>Thread-safety: the state below is guarded by {@link #lock}; the supervisor, the discovery tick, readers and
+ * cursors call in from their own threads. DescribeTable and DescribeStream run before the lock is taken; only their
+ * results are merged under it. Lock order: this lock, then a buffer's lock (never the reverse). The one AWS call
+ * made under the lock is the GetShardIterator(LATEST) of a new reader, which must be fixed before a registration
+ * returns.
  */
 final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
 
     private static final Logger LOG = Logger.getLogger(TableStream.class);
 
+    /** Tells the supervisor that a subscription of this table ended (ERROR or CLOSED) and must be detached. */
+    interface Ended {
+        void ended(String tableName, String subscriptionId);
+    }
+
     private final String tableName;
-    private final DynamoDbClient dynamoDb;
-    private final DynamoDbStreamsClient streams;
-    private final DynamoStreamConfig config;
-    private final SubscriptionRegistry registry;
-    private final HttpDelivery delivery;
-    private final StreamMetrics metrics;
+    private final StreamServices services;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ShardLineage lineage = new ShardLineage();
     private final Map<String, ShardReader> readers = new HashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
-    // volatile: also read without the lock by status()
+    // volatile: also read without the lock by status() and by describe()
     private volatile String streamArn;
     private volatile String lastTransientError;
     private volatile Instant lastDiscovery;
@@ -69,10 +67,10 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         final Set<String> joinAtEnd = new HashSet<>();
         final Map<String, ShardCursor> cursors = new HashMap<>();
         /** Stored positions, read when the member is attached; used when a shard's cursor is created. */
-        final Map<String, StateStore.Checkpoint> checkpoints;
+        final Map<String, CheckpointStore.Checkpoint> checkpoints;
         boolean initialised;
 
-        Member(Subscription subscription, Map<String, StateStore.Checkpoint> checkpoints) {
+        Member(Subscription subscription, Map<String, CheckpointStore.Checkpoint> checkpoints) {
             this.subscription = subscription;
             this.checkpoints = checkpoints;
             checkpoints.forEach((shard, cp) -> {
@@ -83,57 +81,57 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         }
     }
 
-    TableStream(String tableName, DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, DynamoStreamConfig config,
-            SubscriptionRegistry registry, HttpDelivery delivery, StreamMetrics metrics) {
-        this.metrics = metrics;
+    TableStream(String tableName, StreamServices services) {
         this.tableName = tableName;
-        this.dynamoDb = dynamoDb;
-        this.streams = streams;
-        this.config = config;
-        this.registry = registry;
-        this.delivery = delivery;
+        this.services = services;
     }
 
     /**
-     * Adds a subscription and, when the stream can be reached now, starts reading for it before returning: from its
-     * checkpoints when it has been read before, else at its starting position.
+     * Adds a subscription with its stored positions; the next {@link #discover} (which the supervisor calls at once)
+     * starts reading for it: from its checkpoints when it has been read before, else at its starting position.
      */
-    void attach(Subscription subscription) {
+    void add(Subscription subscription, Map<String, CheckpointStore.Checkpoint> stored) {
         lock.lock();
         try {
-            if (!members.containsKey(subscription.id())) {
-                members.put(subscription.id(), new Member(subscription, registry.checkpoints(subscription.id())));
-            }
-            discover();
+            members.putIfAbsent(subscription.id(), new Member(subscription, stored));
         } finally {
             lock.unlock();
         }
     }
 
     /** A lock-free, possibly slightly stale view for the health checks (never waits for a discovery in progress). */
-    TableStreams.TableStatus status() {
-        return new TableStreams.TableStatus(tableName, streamArn != null, lastDiscovery, lastTransientError);
+    StreamSupervisor.TableStatus status() {
+        return new StreamSupervisor.TableStatus(tableName, streamArn != null, lastDiscovery, lastTransientError);
     }
 
-    /** Removes a subscription: its cursors stop, readers nobody needs any more stop. Returns whether none is left. */
-    boolean detach(String subscriptionId) {
+    /**
+     * Removes a subscription: its cursors stop, readers nobody needs any more stop. Returns the stopped cursors (the
+     * caller may wait for them) and whether no member is left.
+     */
+    Detached detach(String subscriptionId) {
         lock.lock();
         try {
             Member m = members.remove(subscriptionId);
+            List<ShardCursor> stopped = new ArrayList<>();
             if (m != null) {
                 for (ShardCursor c : m.cursors.values()) {
                     c.stop();
+                    stopped.add(c);
                     ShardReader r = readers.get(c.shardId());
                     if (r != null) {
-                        r.detach(c);
+                        r.buffer().detach(c.position());
                     }
                 }
                 stopIdleReaders();
             }
-            return members.isEmpty();
+            return new Detached(stopped, members.isEmpty());
         } finally {
             lock.unlock();
         }
+    }
+
+    /** What {@link #detach} did. */
+    record Detached(List<ShardCursor> cursors, boolean empty) {
     }
 
     /** Graceful stop: readers stop, cursors finish the attempt in progress and take nothing more. */
@@ -150,8 +148,8 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         }
     }
 
-    /** Waits for drained cursors until the deadline; returns how many are still delivering. */
-    int awaitDrained(long deadlineNanos) {
+    /** Every cursor of this table (for the supervisor's waits). */
+    List<ShardCursor> cursors() {
         List<ShardCursor> all = new ArrayList<>();
         lock.lock();
         try {
@@ -159,18 +157,7 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         } finally {
             lock.unlock();
         }
-        int running = 0;
-        for (ShardCursor c : all) {
-            try {
-                if (!c.awaitStopped(deadlineNanos)) {
-                    running++;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return all.size();
-            }
-        }
-        return running;
+        return all;
     }
 
     /** Stops every reader and cursor. */
@@ -188,21 +175,49 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         }
     }
 
+    private boolean idle() {
+        lock.lock();
+        try {
+            return closed || members.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What DescribeTable and DescribeStream said, gathered before the lock is taken. */
+    private record Description(TableDescription table, String listedArn, List<ShardLineage.Shard> shards) {
+    }
+
     /**
      * Checks the table and its stream, lists the shards, and starts whatever became ready. Transient AWS errors
      * leave everything as it is until the next call; a missing table or a disabled or replaced stream ends every
      * subscription of the table (I8). Never throws.
      */
     void discover() {
+        if (idle()) {
+            return;
+        }
+        Description d;
+        try {
+            d = describe();
+        } catch (RuntimeException e) {
+            lock.lock();
+            try {
+                handle(e, "discovering the shards");
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
         lock.lock();
         try {
             if (closed || members.isEmpty()) {
                 return;
             }
-            if (!checkTable()) {
+            if (!checkTable(d)) {
                 return;
             }
-            lineage.merge(listShards());
+            lineage.merge(d.shards());
             for (Member m : members.values()) {
                 if (!m.initialised) {
                     initialise(m);
@@ -218,28 +233,44 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         }
     }
 
-    /** Whether the table and its stream are usable; fails every subscription when they are not. */
-    private boolean checkTable() {
+    /** DescribeTable, then the shard listing of the stream being read (or of the table's latest one). No lock. */
+    private Description describe() {
         TableDescription table;
         try {
-            table = dynamoDb.describeTable(r -> r.tableName(tableName)).table();
-        } catch (software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException e) {
+            table = services.dynamoDb().describeTable(r -> r.tableName(tableName)).table();
+        } catch (ResourceNotFoundException e) {
+            return new Description(null, null, List.of());
+        }
+        String arn = streamArn != null ? streamArn : enabled(table) ? table.latestStreamArn() : null;
+        return new Description(table, arn, arn == null ? List.of() : listShards(arn));
+    }
+
+    private static boolean enabled(TableDescription table) {
+        return table.streamSpecification() != null && Boolean.TRUE.equals(table.streamSpecification().streamEnabled())
+                && table.latestStreamArn() != null;
+    }
+
+    /** Whether the table and its stream are usable; fails every subscription when they are not. Under the lock. */
+    private boolean checkTable(Description d) {
+        TableDescription table = d.table();
+        if (table == null) {
             failAll(streamArn == null ? "table " + tableName + " does not exist"
                     : "table " + tableName + " was deleted");
             return false;
         }
-        boolean enabled = table.streamSpecification() != null
-                && Boolean.TRUE.equals(table.streamSpecification().streamEnabled())
-                && table.latestStreamArn() != null;
+        boolean enabled = enabled(table);
         if (streamArn == null) {
             if (!enabled) {
                 failAll("table " + tableName + " has no stream enabled: enable DynamoDB Streams on it "
                         + "(StreamSpecification StreamEnabled=true, e.g. NEW_AND_OLD_IMAGES)");
                 return false;
             }
-            streamArn = table.latestStreamArn();
+            streamArn = d.listedArn();
             LOG.infof("Table %s: reading stream %s", tableName, streamArn);
             return true;
+        }
+        if (!streamArn.equals(d.listedArn())) {
+            return false; // described before the stream was known: the next discovery lists the right one
         }
         if (endedReason == null && !enabled) {
             endedReason = "the stream of table " + tableName + " was disabled";
@@ -254,15 +285,13 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         return true;
     }
 
-    private List<ShardLineage.Shard> listShards() {
+    private List<ShardLineage.Shard> listShards(String arn) {
         List<ShardLineage.Shard> shards = new ArrayList<>();
         String start = null;
         do {
             String from = start;
-            DescribeStreamResponse page = streams.describeStream(r -> r.streamArn(streamArn).exclusiveStartShardId(from));
-            if (page.streamDescription().streamStatus() == StreamStatus.DISABLED) {
-                LOG.debugf("Stream %s is DISABLED", streamArn);
-            }
+            DescribeStreamResponse page = services.streams().describeStream(r -> r.streamArn(arn)
+                    .exclusiveStartShardId(from));
             page.streamDescription().shards().forEach(s -> shards.add(toShard(s)));
             start = page.streamDescription().lastEvaluatedShardId();
         } while (start != null);
@@ -281,16 +310,18 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
      * out (stored, so a restart does not read them). Later starts resume from the checkpoints.
      */
     private void initialise(Member m) {
+        String id = m.subscription.id();
         if (!m.subscription.started() && m.subscription.startingPosition() == StartingPosition.LATEST) {
             for (ShardLineage.Shard s : lineage.all()) {
                 if (s.isOpen()) {
                     m.joinAtEnd.add(s.shardId());
                 } else if (m.finished.add(s.shardId())) {
-                    registry.finished(m.subscription.id(), s.shardId());
+                    services.checkpoints().finish(id, s.shardId());
+                    services.registry().finished(id, s.shardId());
                 }
             }
         }
-        registry.started(m.subscription.id());
+        services.registry().started(id);
         m.initialised = true;
     }
 
@@ -301,43 +332,78 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                 continue;
             }
             for (ShardLineage.Shard shard : lineage.ready(m.finished, m.cursors.keySet())) {
-                StateStore.Checkpoint checkpoint = m.checkpoints.get(shard.shardId());
+                CheckpointStore.Checkpoint checkpoint = m.checkpoints.get(shard.shardId());
                 String after = checkpoint == null ? null : checkpoint.sequenceNumber();
                 // out of joinAtEnd before the LATEST open: if it fails, the next discovery reads the shard from
                 // TRIM_HORIZON, skipping records older than the subscription, so nothing written after the 201 is lost
-                ShardReader.Start start = m.joinAtEnd.remove(shard.shardId()) ? ShardReader.Start.LATEST
-                        : after != null ? ShardReader.Start.after(after) : ShardReader.Start.TRIM_HORIZON;
+                ShardBuffer.Join join = m.joinAtEnd.remove(shard.shardId()) ? ShardBuffer.Join.LATEST
+                        : after != null ? ShardBuffer.Join.AFTER : ShardBuffer.Join.TRIM_HORIZON;
                 ShardReader reader = readers.get(shard.shardId());
                 if (reader == null) {
-                    reader = new ShardReader(tableName, streamArn, shard.shardId(), start, streams, config.reader(),
-                            this, metrics);
-                    reader.start();
-                    readers.put(shard.shardId(), reader);
+                    reader = startReader(shard.shardId(), join, after);
                 }
                 // a LATEST subscription on a shard it never delivered from (it may have joined that shard at its end
                 // before a restart): records from before its registration are not for it. New shards only hold
                 // younger records, so this never drops one of theirs.
                 boolean skipOlder = m.subscription.startingPosition() == StartingPosition.LATEST && after == null;
-                ShardCursor cursor = new ShardCursor(m.subscription, streamArn, shard, reader, delivery, registry,
-                        this, metrics, after, checkpoint == null ? null : checkpoint.inFlightThrough(), skipOlder);
-                reader.attach(cursor, start, cursor.batchSize());
+                String arn = streamArn;
+                ShardCursor cursor = new ShardCursor(m.subscription, shard, reader.buffer(),
+                        (s, shardId, running) -> services.delivery(s, arn, shardId, running),
+                        services.checkpoints(), services.registry(), services.metrics(), services.incidents(), this,
+                        after, checkpoint == null ? null : checkpoint.inFlightThrough(), skipOlder);
+                cursor.join(join);
                 m.cursors.put(shard.shardId(), cursor);
-                cursor.start();
+                cursor.prepare();
+                start(cursor);
             }
             for (ShardLineage.Shard shard : lineage.all()) {
                 if (!m.finished.contains(shard.shardId()) && !m.cursors.containsKey(shard.shardId())) {
-                    registry.shardProgress(m.subscription.id(), shard.shardId(), shard.parentShardId(),
+                    services.registry().shardProgress(m.subscription.id(), shard.shardId(), shard.parentShardId(),
                             ShardState.WAITING_FOR_PARENT);
                 }
             }
         }
         stopIdleReaders();
         if (endedReason != null) {
-            for (Member m : List.copyOf(members.values())) {
-                if (m.initialised && m.cursors.isEmpty() && lineage.ready(m.finished, m.cursors.keySet()).isEmpty()) {
-                    registry.close(m.subscription.id(), endedReason + "; every record of it was delivered");
+            for (Member m : members.values()) {
+                if (m.initialised && m.cursors.isEmpty() && lineage.ready(m.finished, m.cursors.keySet()).isEmpty()
+                        && services.registry().close(m.subscription.id(), endedReason
+                                + "; every record of it was delivered").isPresent()) {
+                    services.ended().ended(tableName, m.subscription.id());
                 }
             }
+        }
+    }
+
+    /**
+     * A reader for a shard: its buffer starts where the first cursor needs it. A LATEST position is fixed in this
+     * thread before it returns (so records written after a registration are read); other positions are opened by
+     * the reader thread, where a trimmed or failing position is handled like any later error.
+     */
+    private ShardReader startReader(String shardId, ShardBuffer.Join join, String after) {
+        boolean latest = join == ShardBuffer.Join.LATEST;
+        String from = join == ShardBuffer.Join.AFTER ? after : null;
+        ShardFetcher fetcher = new ShardFetcher(services.streams(), streamArn, shardId, from,
+                services.reader().limit());
+        if (latest) {
+            fetcher.openLatest();
+        }
+        ShardReader reader = new ShardReader(tableName, shardId, fetcher,
+                new ShardBuffer(services.reader().bufferRecords(), from, latest), services.reader(), this,
+                services.metrics());
+        readers.put(shardId, reader);
+        services.readers().execute(() -> {
+            Thread.currentThread().setName("reader-" + shardId);
+            reader.run();
+        });
+        return reader;
+    }
+
+    private void start(ShardCursor cursor) {
+        try {
+            services.cursors().execute(cursor::run);
+        } catch (RejectedExecutionException e) {
+            cursor.stop(); // the service is stopping
         }
     }
 
@@ -357,18 +423,23 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
 
     @Override
     public void shardEnded(ShardReader reader) {
+        List<ShardLineage.Shard> children = null;
+        String arn = streamArn;
+        try {
+            DescribeStreamResponse response = services.streams().describeStream(r -> r.streamArn(arn)
+                    .shardFilter(f -> f.type(ShardFilterType.CHILD_SHARDS).shardId(reader.shardId())));
+            children = response.streamDescription().shards().stream().map(TableStream::toShard).toList();
+        } catch (RuntimeException e) {
+            LOG.debugf("Children of %s not listed yet (%s); the next discovery finds them", reader.shardId(),
+                    StreamErrors.describe(e));
+        }
         lock.lock();
         try {
             if (closed) {
                 return;
             }
-            try {
-                DescribeStreamResponse children = streams.describeStream(r -> r.streamArn(streamArn)
-                        .shardFilter(f -> f.type(ShardFilterType.CHILD_SHARDS).shardId(reader.shardId())));
-                lineage.merge(children.streamDescription().shards().stream().map(TableStream::toShard).toList());
-            } catch (RuntimeException e) {
-                LOG.debugf("Children of %s not listed yet (%s); the next discovery finds them", reader.shardId(),
-                        StreamErrors.describe(e));
+            if (children != null) {
+                lineage.merge(children);
             }
             reconcile();
         } finally {
@@ -378,17 +449,22 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
 
     @Override
     public void readerFailed(ShardReader reader, StreamErrors kind, String message) {
+        String failure = "reading shard " + reader.shardId() + " of " + streamArn + " failed: " + message;
+        Description d = null;
+        try {
+            d = describe();
+        } catch (RuntimeException e) {
+            // the table cannot be checked: the read failure stands
+        }
         lock.lock();
         try {
             if (closed) {
                 return;
             }
             readers.remove(reader.shardId(), reader);
-            if (checkTable()) {
-                failAll("reading shard " + reader.shardId() + " of " + streamArn + " failed: " + message);
+            if (d == null || checkTable(d)) {
+                failAll(failure);
             }
-        } catch (RuntimeException e) {
-            failAll("reading shard " + reader.shardId() + " of " + streamArn + " failed: " + message);
         } finally {
             lock.unlock();
         }
@@ -401,7 +477,7 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
             Member m = members.get(cursor.subscriptionId());
             ShardReader reader = readers.get(cursor.shardId());
             if (reader != null) {
-                reader.detach(cursor);
+                reader.buffer().detach(cursor.position());
             }
             if (m == null || closed) {
                 return;
@@ -414,9 +490,22 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         }
     }
 
+    @Override
+    public void cursorFailed(ShardCursor cursor, String message) {
+        fail(cursor.subscriptionId(), message);
+    }
+
+    /** Fails every subscription of the table. */
     private void failAll(String message) {
         for (Member m : List.copyOf(members.values())) {
-            registry.fail(m.subscription.id(), message);
+            fail(m.subscription.id(), message);
+        }
+    }
+
+    /** ERROR for the subscription (once) and, for the transition that made it, a detach by the supervisor. */
+    private void fail(String subscriptionId, String message) {
+        if (services.registry().fail(subscriptionId, message).isPresent()) {
+            services.ended().ended(tableName, subscriptionId);
         }
     }
 

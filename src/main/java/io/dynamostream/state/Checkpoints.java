@@ -4,7 +4,7 @@ import java.math.BigInteger;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.UnaryOperator;
 
-import io.dynamostream.state.StateStore.Checkpoint;
+import io.dynamostream.state.CheckpointStore.Checkpoint;
 import io.dynamostream.aws.SequenceNumbers;
 
 /**

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
-import io.dynamostream.state.StateStore.Checkpoint;
+import io.dynamostream.state.CheckpointStore.Checkpoint;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -56,7 +56,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <p>Documents above {@value #COMPRESS_ABOVE} bytes are stored gzip-compressed, to stay below DynamoDB's 400 KB item
  * limit; one that is still too large after compression is refused with an {@link IllegalArgumentException}.
  */
-public final class DynamoDbStateStore implements StateStore {
+final class DynamoDbStateStore implements StateStore {
 
     static final String PK = "pk";
     static final String SK = "sk";

@@ -45,7 +45,7 @@ import org.h2.mvstore.type.StringDataType;
  * directory when this store creates it. Only one process may open the file (MVStore takes a file lock); a second
  * instance fails at startup naming the path. Thread-safe.
  */
-public final class EmbeddedStateStore implements StateStore {
+final class EmbeddedStateStore implements StateStore {
 
     /** File name inside {@code dynamo-stream.state.dir}. */
     public static final String FILE_NAME = "state.mv.db";

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * ({@code dynamo-stream.state.store=memory}). Useful with an emulator that itself forgets its tables on restart, and
  * in tests. Thread-safe; "durable on return" holds trivially for as long as the process lives.
  */
-public final class MemoryStateStore implements StateStore {
+final class MemoryStateStore implements StateStore {
 
     private final ConcurrentSkipListMap<String, String> subscriptions = new ConcurrentSkipListMap<>();
     /** {@link MapKeys} key → checkpoint in {@link Checkpoints#encode} form. */

@@ -1,8 +1,9 @@
 package io.dynamostream.subscription;
 
 /**
- * Fired synchronously by {@link SubscriptionRegistry} after each change, in the thread that made it, so the stream
- * side starts or stops reading before the API call returns.
+ * Fired synchronously by {@link SubscriptionRegistry} after each change, for observers that only watch (metrics, the
+ * error notification) and never call back into the registry or the readers. Starting and stopping the readers is
+ * not done through this event: the supervisor is called explicitly.
  */
 public record SubscriptionChanged(Kind kind, Subscription subscription) {
 
@@ -18,11 +19,7 @@ public record SubscriptionChanged(Kind kind, Subscription subscription) {
         /** Paused by the API: stop reading, keep the checkpoints. */
         PAUSED,
         /** Resumed or restarted by the API: read again from the checkpoints. */
-        RESUMED;
+        RESUMED
 
-        /** Whether the stream side must stop reading for this subscription. */
-        public boolean stopsReading() {
-            return this == REMOVED || this == FAILED || this == CLOSED || this == PAUSED;
-        }
     }
 }

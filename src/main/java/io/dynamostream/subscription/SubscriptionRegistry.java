@@ -3,7 +3,6 @@ package io.dynamostream.subscription;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,69 +11,55 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.github.f4b6a3.ulid.UlidCreator;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.guard.DestinationGuard;
-import io.dynamostream.delivery.WebhookSigner;
-import io.dynamostream.state.StateStore;
-import io.quarkus.runtime.StartupEvent;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.dynamostream.guard.Redaction;
 
 /**
- * The single owner of subscription state. Resources and the stream side only go through it and get immutable
- * {@link Subscription} snapshots back. Every change that must survive a restart (the subscription, its status, its
- * checkpoints, its dead letters) is written to the {@link StateStore} before the method returns.
+ * The single owner of subscription state: admission, the status lifecycle ({@link SubscriptionTransition}),
+ * immutable {@link Subscription} snapshots with live per-shard progress, and the reconciliation of the subscription
+ * file. Every status change is stored ({@link SubscriptionStore}) before the method returns, then announced with a
+ * {@link SubscriptionChanged} event to observers that never call back (metrics, error notification).
  *
- * <p>Thread-safe: each subscription's mutable state is guarded by its own monitor; checkpoint writes of one
- * subscription run concurrently (one per shard) under the read side of its lock, and its removal takes the write
- * side, so no checkpoint is written back after the subscription was deleted.
+ * <p>It does not start or stop reading: callers (the stream supervisor, for the API, the file and the startup) do
+ * that explicitly after a transition. Checkpoints and dead letters go to their own stores, not through here.
+ *
+ * <p>Thread-safe: each subscription's mutable state is guarded by its entry's monitor; the map is concurrent.
  */
 @ApplicationScoped
 public class SubscriptionRegistry {
 
     private static final Logger LOG = Logger.getLogger(SubscriptionRegistry.class);
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     /** Makes the size check and the insertion of {@link #admit} one step, so the cap holds under concurrency. */
     private final Object admission = new Object();
-    private final Event<SubscriptionChanged> changes;
-    private final Event<DeliveryIncident> incidents;
+    private final Consumer<SubscriptionChanged> changes;
     private final Clock clock;
     private final DestinationGuard destinationGuard;
-    private final StateStore store;
+    private final SubscriptionStore store;
     private final int maxSubscriptions;
 
     @Inject
-    public SubscriptionRegistry(Event<SubscriptionChanged> changes, Event<DeliveryIncident> incidents,
-            DynamoStreamConfig config, DestinationGuard destinationGuard, StateStore store) {
-        this(changes, incidents, Clock.systemUTC(), config.limits().maxSubscriptions(), destinationGuard, store);
+    public SubscriptionRegistry(Event<SubscriptionChanged> changes, DynamoStreamConfig config,
+            DestinationGuard destinationGuard, SubscriptionStore store) {
+        this(changes::fire, Clock.systemUTC(), config.limits().maxSubscriptions(), destinationGuard, store);
     }
 
-    SubscriptionRegistry(Event<SubscriptionChanged> changes, Event<DeliveryIncident> incidents, Clock clock,
-            int maxSubscriptions, DestinationGuard destinationGuard, StateStore store) {
+    /** For tests: every change goes to {@code changes}; registration times come from {@code clock}. */
+    public SubscriptionRegistry(Consumer<SubscriptionChanged> changes, Clock clock, int maxSubscriptions,
+            DestinationGuard destinationGuard, SubscriptionStore store) {
         this.changes = changes;
-        this.incidents = incidents;
         this.clock = clock;
         this.maxSubscriptions = maxSubscriptions;
         this.destinationGuard = destinationGuard;
@@ -82,42 +67,40 @@ public class SubscriptionRegistry {
     }
 
     /**
-     * Loads the stored subscriptions at startup, before the subscription file is read; the running ones resume from
-     * their checkpoints. A stored entry that no longer validates is kept in ERROR with the reason.
+     * Loads the stored subscriptions (at startup, before the subscription file is applied). A stored entry that
+     * cannot be read or no longer validates is left out with an ERROR log line.
+     *
+     * @return the subscriptions that are active (RUNNING) and must be read again, oldest first
      */
-    void load(@Observes @Priority(100) StartupEvent event) {
-        int resumed = 0;
-        for (Map.Entry<String, String> stored : store.subscriptions().entrySet()) {
+    public List<Subscription> load() {
+        for (SubscriptionStore.Stored stored : store.load((id, reason) -> LOG.errorf(
+                "Stored subscription %s cannot be read and is ignored: %s", id, Redaction.text(reason)))) {
             Entry entry;
             try {
-                Stored doc = JSON.readValue(stored.getValue(), Stored.class);
-                entry = new Entry(stored.getKey(), doc.request().validate(), doc.source(), doc.createdAt());
-                entry.status = doc.status() == null ? SubscriptionStatus.RUNNING : doc.status();
-                entry.error = doc.error();
-                entry.started = doc.started();
-            } catch (JsonProcessingException | RuntimeException e) {
-                LOG.errorf("Stored subscription %s cannot be read and is ignored: %s", stored.getKey(),
+                entry = new Entry(stored.id(), stored.request().validate(), stored.source(), stored.createdAt());
+            } catch (RuntimeException e) {
+                LOG.errorf("Stored subscription %s cannot be read and is ignored: %s", stored.id(),
                         Redaction.text(String.valueOf(e.getMessage())));
                 continue;
             }
+            entry.status = stored.status();
+            entry.error = stored.error();
+            entry.started = stored.started();
             entries.put(entry.id, entry);
-            if (entry.status.isActive()) {
-                resumed++;
-            }
         }
+        List<Subscription> active = list().stream().filter(s -> s.status().isActive()).toList();
         if (!entries.isEmpty()) {
-            LOG.infof("Loaded %d stored subscriptions (%d running) from %s", entries.size(), resumed,
+            LOG.infof("Loaded %d stored subscriptions (%d running) from %s", entries.size(), active.size(),
                     store.describe());
         }
-        for (Entry entry : List.copyOf(entries.values())) {
-            if (entry.status.isActive()) {
-                changes.fire(new SubscriptionChanged(SubscriptionChanged.Kind.ADDED, entry.snapshot()));
-            }
+        for (Subscription s : active) {
+            changes.accept(new SubscriptionChanged(SubscriptionChanged.Kind.ADDED, s));
         }
+        return active;
     }
 
     /**
-     * Registers a validated request; the stream side attaches it before this returns.
+     * Registers a validated request (stored before this returns). The caller starts reading for it.
      *
      * @throws InvalidSubscriptionException when the destination guard refuses the URL
      * @throws TooManySubscriptionsException when {@code dynamo-stream.limits.max-subscriptions} are registered
@@ -134,8 +117,19 @@ public class SubscriptionRegistry {
                 Redaction.url(request.url()), request.startingPosition(), source,
                 request.secrets().isEmpty() ? "" : ", signed",
                 request.headers().isEmpty() ? "" : ", headers " + request.headers().keySet());
-        changes.fire(new SubscriptionChanged(SubscriptionChanged.Kind.ADDED, entry.snapshot()));
-        return find(id).orElseThrow();
+        Subscription snapshot = entry.snapshot();
+        changes.accept(new SubscriptionChanged(SubscriptionChanged.Kind.ADDED, snapshot));
+        return snapshot;
+    }
+
+    /**
+     * What applying the subscription file changed, for the caller to start and stop reading accordingly.
+     *
+     * @param added new entries: start reading
+     * @param changed entries that kept their id but got new settings while active: stop and start again
+     * @param removed entries that left the file: already removed, stop reading
+     */
+    public record FileChanges(List<Subscription> added, List<Subscription> changed, List<Subscription> removed) {
     }
 
     /**
@@ -143,31 +137,32 @@ public class SubscriptionRegistry {
      * the file's current settings, and resumes from its checkpoints; a new entry is registered; a stored entry that
      * left the file is removed.
      */
-    public void registerFromFile(List<SubscriptionRequest.Valid> fileEntries) {
+    public FileChanges registerFromFile(List<SubscriptionRequest.Valid> fileEntries) {
         Set<String> kept = new HashSet<>();
+        List<Subscription> added = new ArrayList<>();
+        List<Subscription> changed = new ArrayList<>();
+        List<Subscription> removed = new ArrayList<>();
         for (SubscriptionRequest.Valid request : fileEntries) {
             Optional<Entry> known = entries.values().stream()
                     .filter(e -> e.source == Subscription.Source.CONFIG_FILE && !kept.contains(e.id)
                             && e.request.tableName().equals(request.tableName()) && e.request.url().equals(request.url()))
                     .min(Comparator.comparing(e -> e.id));
             if (known.isEmpty()) {
-                kept.add(register(request, Subscription.Source.CONFIG_FILE).id());
+                Subscription s = register(request, Subscription.Source.CONFIG_FILE);
+                kept.add(s.id());
+                added.add(s);
                 continue;
             }
             Entry entry = known.get();
             kept.add(entry.id);
             if (!entry.request.equals(request)) {
-                boolean active = entry.isActive();
-                if (active) {
-                    changes.fire(new SubscriptionChanged(SubscriptionChanged.Kind.PAUSED, entry.snapshot()));
-                }
                 synchronized (entry) {
                     entry.request = request;
                 }
                 persist(entry);
                 LOG.infof("Subscription %s (from the subscription file) has new settings", entry.id);
-                if (active) {
-                    changes.fire(new SubscriptionChanged(SubscriptionChanged.Kind.RESUMED, entry.snapshot()));
+                if (entry.isActive()) {
+                    changed.add(entry.snapshot());
                 }
             } else {
                 LOG.infof("Subscription %s (from the subscription file) kept: table %s -> %s", entry.id,
@@ -177,9 +172,10 @@ public class SubscriptionRegistry {
         for (Entry entry : List.copyOf(entries.values())) {
             if (entry.source == Subscription.Source.CONFIG_FILE && !kept.contains(entry.id)) {
                 LOG.infof("Subscription %s left the subscription file: removing it", entry.id);
-                remove(entry.id);
+                remove(entry.id).ifPresent(removed::add);
             }
         }
+        return new FileChanges(added, changed, removed);
     }
 
     private void admit(String id, Entry entry) {
@@ -191,22 +187,19 @@ public class SubscriptionRegistry {
         }
     }
 
-    /** Removes a subscription with its checkpoints and dead letters; its deliveries stop. Empty when unknown. */
+    /**
+     * Removes a subscription with its checkpoints and dead letters (the store ignores its later writes). The caller
+     * stops reading for it. Empty when unknown.
+     */
     public Optional<Subscription> remove(String id) {
         Entry entry = entries.remove(id);
         if (entry == null) {
             return Optional.empty();
         }
-        entry.lock.writeLock().lock();
-        try {
-            entry.removed = true;
-            store.deleteSubscription(id);
-        } finally {
-            entry.lock.writeLock().unlock();
-        }
+        store.delete(id);
         Subscription snapshot = entry.snapshot();
         LOG.infof("Subscription %s removed (table %s)", id, snapshot.tableName());
-        changes.fire(new SubscriptionChanged(SubscriptionChanged.Kind.REMOVED, snapshot));
+        changes.accept(new SubscriptionChanged(SubscriptionChanged.Kind.REMOVED, snapshot));
         return Optional.of(snapshot);
     }
 
@@ -233,82 +226,78 @@ public class SubscriptionRegistry {
 
     /**
      * Moves a running subscription to ERROR. Returns the snapshot only for the call that made the transition, so the
-     * caller sends the error notification exactly once.
+     * caller stops its reading (and the notifier sends the error notification) exactly once.
      */
     public Optional<Subscription> fail(String id, String message) {
-        return end(id, message, SubscriptionStatus.ERROR, SubscriptionChanged.Kind.FAILED);
+        return end(id, message, SubscriptionTransition.FAIL);
     }
 
     /** Moves a running subscription to CLOSED: its stream ended and every record of it was delivered. */
     public Optional<Subscription> close(String id, String message) {
-        return end(id, message, SubscriptionStatus.CLOSED, SubscriptionChanged.Kind.CLOSED);
+        return end(id, message, SubscriptionTransition.CLOSE);
     }
 
-    private Optional<Subscription> end(String id, String message, SubscriptionStatus status,
-            SubscriptionChanged.Kind kind) {
+    private Optional<Subscription> end(String id, String message, SubscriptionTransition transition) {
         Entry entry = entries.get(id);
-        if (entry == null || !entry.transition(Set.of(SubscriptionStatus.RUNNING), status, message)) {
+        if (entry == null || !entry.transition(transition, message)) {
             return Optional.empty();
         }
         persist(entry);
         Subscription snapshot = entry.snapshot();
-        if (status == SubscriptionStatus.ERROR) {
+        if (transition.to == SubscriptionStatus.ERROR) {
             LOG.errorf("Subscription %s (table %s) stopped with ERROR: %s", id, snapshot.tableName(),
                     Redaction.text(message));
         } else {
             LOG.infof("Subscription %s (table %s) CLOSED: %s", id, snapshot.tableName(), Redaction.text(message));
         }
-        changes.fire(new SubscriptionChanged(kind, snapshot));
+        changes.accept(new SubscriptionChanged(transition.event, snapshot));
         return Optional.of(snapshot);
     }
 
     /**
-     * Pauses a running subscription: reading stops after the batch in flight; the checkpoints stay.
+     * Pauses a running subscription; the caller stops its reading after the batch in flight. Checkpoints stay.
      *
      * @return empty when there is no such subscription
      * @throws SubscriptionStateException when it is not RUNNING or RETRYING
      */
     public Optional<Subscription> pause(String id) {
-        return lifecycle(id, Set.of(SubscriptionStatus.RUNNING), SubscriptionStatus.PAUSED,
-                SubscriptionChanged.Kind.PAUSED, "pause", "only a RUNNING or RETRYING subscription can be paused");
+        return lifecycle(id, SubscriptionTransition.PAUSE);
     }
 
     /**
-     * Resumes a paused subscription from its checkpoints.
+     * Resumes a paused subscription; the caller starts reading from its checkpoints.
      *
      * @throws SubscriptionStateException when it is not PAUSED
      */
     public Optional<Subscription> resume(String id) {
-        return lifecycle(id, Set.of(SubscriptionStatus.PAUSED), SubscriptionStatus.RUNNING,
-                SubscriptionChanged.Kind.RESUMED, "resume", "only a PAUSED subscription can be resumed");
+        return lifecycle(id, SubscriptionTransition.RESUME);
     }
 
     /**
-     * Restarts a subscription in ERROR (or CLOSED) from its checkpoints: the batch that failed is tried again.
+     * Restarts a subscription in ERROR (or CLOSED); the caller starts reading from its checkpoints, so the batch that
+     * failed is tried again.
      *
      * @throws SubscriptionStateException when it is not in ERROR or CLOSED
      */
     public Optional<Subscription> restart(String id) {
-        return lifecycle(id, Set.of(SubscriptionStatus.ERROR, SubscriptionStatus.CLOSED), SubscriptionStatus.RUNNING,
-                SubscriptionChanged.Kind.RESUMED, "restart",
-                "only a subscription in ERROR or CLOSED can be restarted (resume a PAUSED one)");
+        return lifecycle(id, SubscriptionTransition.RESTART);
     }
 
-    private Optional<Subscription> lifecycle(String id, Set<SubscriptionStatus> from, SubscriptionStatus to,
-            SubscriptionChanged.Kind kind, String action, String rule) {
+    private Optional<Subscription> lifecycle(String id, SubscriptionTransition transition) {
         Entry entry = entries.get(id);
         if (entry == null) {
             return Optional.empty();
         }
         SubscriptionStatus before = entry.snapshot().status();
-        if (!entry.transition(from, to, null)) {
-            throw new SubscriptionStateException("cannot " + action + " subscription " + id + ": it is "
-                    + entry.snapshot().status() + "; " + rule);
+        if (!entry.transition(transition, null)) {
+            throw new SubscriptionStateException("cannot " + transition.verb() + " subscription " + id + ": it is "
+                    + entry.snapshot().status() + "; " + transition.rule);
         }
         persist(entry);
-        LOG.infof("Subscription %s: %s (was %s)", id, to, before);
-        changes.fire(new SubscriptionChanged(kind, entry.snapshot()));
-        return find(id);
+        Subscription snapshot = entry.snapshot();
+        LOG.infof("Subscription %s: %s (was %s)", id, transition.to, before);
+        changes.accept(new SubscriptionChanged(transition.event, snapshot));
+        return Optional.of(snapshot);
     }
 
     /** Records that reading started once: a later start resumes from the checkpoints, not at LATEST. */
@@ -320,11 +309,6 @@ public class SubscriptionRegistry {
         }
     }
 
-    /** The stored checkpoints of a subscription (shard id → checkpoint). */
-    public Map<String, StateStore.Checkpoint> checkpoints(String id) {
-        return store.checkpoints(id);
-    }
-
     /** Records where a subscription stands on a shard (shown by {@code GET /subscriptions/{id}}). */
     public void shardProgress(String id, String shardId, String parentShardId, ShardState state) {
         Entry entry = entries.get(id);
@@ -333,30 +317,10 @@ public class SubscriptionRegistry {
         }
     }
 
-    /** Stores the last sequence number of the batch about to be POSTed (re-sent as is after a crash). */
-    public void inFlight(String id, String shardId, String lastSequenceNumber) {
-        write(id, () -> store.inFlight(id, shardId, lastSequenceNumber));
-    }
-
-    /** Records a 2xx for a batch: the checkpoint moves forward (stored before this returns). */
+    /** A batch was acknowledged (its checkpoint is stored or about to be): the shard's progress moves on. */
     public void delivered(String id, String shardId, String lastSequenceNumber, int records) {
-        delivered(id, shardId, lastSequenceNumber, records,
-                () -> store.checkpoint(id, shardId, lastSequenceNumber));
-    }
-
-    /**
-     * {@link #delivered} and then {@link #inFlight} for the next batch, in one write (stored before this returns):
-     * a shard that has its next batch ready pays one write per batch instead of two.
-     */
-    public void deliveredAndInFlight(String id, String shardId, String lastSequenceNumber, int records,
-            String nextLastSequenceNumber) {
-        delivered(id, shardId, lastSequenceNumber, records,
-                () -> store.checkpointAndInFlight(id, shardId, lastSequenceNumber, nextLastSequenceNumber));
-    }
-
-    private void delivered(String id, String shardId, String lastSequenceNumber, int records, Runnable storeWrite) {
         Entry entry = entries.get(id);
-        if (entry != null && write(id, storeWrite)) {
+        if (entry != null) {
             synchronized (entry) {
                 MutableProgress p = entry.progress(shardId, null);
                 p.lastSequenceNumber = lastSequenceNumber;
@@ -368,12 +332,12 @@ public class SubscriptionRegistry {
     }
 
     /**
-     * Moves the checkpoint without a delivery: the position a LATEST subscription joined at, or a batch handed to
-     * {@code on_failure: skip / dead_letter}.
+     * The checkpoint moved without a delivery (the position a LATEST subscription joined at, or a batch handed to
+     * {@code on_failure: skip / dead_letter}): the shard is read normally again.
      */
-    public void checkpoint(String id, String shardId, String sequenceNumber) {
+    public void movedOn(String id, String shardId) {
         Entry entry = entries.get(id);
-        if (entry != null && write(id, () -> store.checkpoint(id, shardId, sequenceNumber))) {
+        if (entry != null) {
             synchronized (entry) {
                 MutableProgress p = entry.progress(shardId, null);
                 p.state = ShardState.READING;
@@ -382,15 +346,15 @@ public class SubscriptionRegistry {
         }
     }
 
-    /** Records that every record of a closed shard was acknowledged (or that the shard is out of scope). */
+    /** Every record of a closed shard was acknowledged (or the shard is out of scope). */
     public void finished(String id, String shardId) {
         Entry entry = entries.get(id);
-        if (entry != null && write(id, () -> store.finish(id, shardId))) {
+        if (entry != null) {
             entry.progress(shardId, null).state = ShardState.FINISHED;
         }
     }
 
-    /** Records a failed delivery attempt on a shard (the subscription keeps retrying: RETRYING). */
+    /** A delivery attempt on a shard failed (the subscription keeps retrying: RETRYING). */
     public void deliveryFailed(String id, String shardId, String error) {
         Entry entry = entries.get(id);
         if (entry != null) {
@@ -402,110 +366,15 @@ public class SubscriptionRegistry {
         }
     }
 
-    /** Logs an incident at ERROR and tells its observers (error notification, metrics). */
-    public void incident(String id, DeliveryIncident.Kind kind, String shardId, String first, String last,
-            long records, String message) {
-        Entry entry = entries.get(id);
-        if (entry == null) {
-            return;
-        }
-        Subscription snapshot = entry.snapshot();
-        LOG.errorf("Subscription %s (table %s): %s", id, snapshot.tableName(), Redaction.text(message));
-        incidents.fire(new DeliveryIncident(kind, snapshot, shardId, first, last, records, message));
-    }
-
-    /** Keeps a batch that was given up in the dead-letter store (before this returns), and reports it. */
-    public void deadLetter(String id, String shardId, String first, String last, int records, String reason,
-            byte[] body) {
-        String letterId = UlidCreator.getMonotonicUlid().toString();
-        DeadLetter letter = new DeadLetter(letterId, id, shardId, first, last, records, reason, clock.instant(),
-                WebhookSigner.batchId(id, shardId, first, last), Base64.getEncoder().encodeToString(body));
-        String document;
-        try {
-            document = JSON.writeValueAsString(letter);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise a dead letter", e);
-        }
-        if (write(id, () -> store.putDeadLetter(id, letterId, document))) {
-            incident(id, DeliveryIncident.Kind.DEAD_LETTER, shardId, first, last, records, "batch of " + records
-                    + " records (shard " + shardId + ", sequence numbers " + first + " to " + last
-                    + ") kept as dead letter " + letterId + ": " + reason);
-        }
-    }
-
-    /** A subscription's dead letters, oldest first, with their bodies. Empty when the subscription is unknown. */
-    public Optional<List<DeadLetter>> deadLetters(String id) {
-        if (!entries.containsKey(id)) {
-            return Optional.empty();
-        }
-        List<DeadLetter> letters = new ArrayList<>();
-        store.deadLetters(id).values().forEach(doc -> letters.add(readLetter(doc)));
-        return Optional.of(letters);
-    }
-
-    /** One dead letter of a subscription. */
-    public Optional<DeadLetter> deadLetter(String id, String letterId) {
-        if (!entries.containsKey(id)) {
-            return Optional.empty();
-        }
-        String doc = store.deadLetters(id).get(letterId);
-        return doc == null ? Optional.empty() : Optional.of(readLetter(doc));
-    }
-
-    /** Deletes a dead letter (after a successful re-delivery, or on request); returns whether it existed. */
-    public boolean deleteDeadLetter(String id, String letterId) {
-        return entries.containsKey(id) && store.deleteDeadLetter(id, letterId);
-    }
-
-    private static DeadLetter readLetter(String document) {
-        try {
-            return JSON.readValue(document, DeadLetter.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable dead letter in the state store: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    /** Runs a state write unless the subscription was removed; returns whether it ran. */
-    private boolean write(String id, Runnable write) {
-        Entry entry = entries.get(id);
-        if (entry == null) {
-            return false;
-        }
-        entry.lock.readLock().lock();
-        try {
-            if (entry.removed) {
-                return false;
-            }
-            write.run();
-            return true;
-        } finally {
-            entry.lock.readLock().unlock();
-        }
-    }
-
     private void persist(Entry entry) {
-        Stored doc;
+        SubscriptionStore.Stored doc;
         synchronized (entry) {
-            doc = new Stored(entry.request.toRequest(), entry.source, entry.createdAt, entry.status, entry.error,
-                    entry.started);
+            doc = new SubscriptionStore.Stored(entry.id, entry.request.toRequest(), entry.source, entry.createdAt,
+                    entry.status, entry.error, entry.started);
         }
-        String json;
-        try {
-            json = JSON.writeValueAsString(doc);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise subscription " + entry.id, e);
+        if (entries.get(entry.id) == entry) {
+            store.put(doc);
         }
-        write(entry.id, () -> store.putSubscription(entry.id, json));
-    }
-
-    /** The stored form of a subscription (the state store's document). */
-    @RegisterForReflection
-    record Stored(@JsonProperty("request") SubscriptionRequest request,
-            @JsonProperty("source") Subscription.Source source,
-            @JsonProperty("created_at") Instant createdAt,
-            @JsonProperty("status") SubscriptionStatus status,
-            @JsonProperty("error") String error,
-            @JsonProperty("started") boolean started) {
     }
 
     private static final class MutableProgress {
@@ -526,12 +395,10 @@ public class SubscriptionRegistry {
         final String id;
         final Subscription.Source source;
         final Instant createdAt;
-        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         SubscriptionRequest.Valid request;
         SubscriptionStatus status = SubscriptionStatus.RUNNING;
         String error;
         volatile boolean started;
-        volatile boolean removed;
         final Map<String, MutableProgress> shards = new LinkedHashMap<>();
 
         Entry(String id, SubscriptionRequest.Valid request, Subscription.Source source, Instant createdAt) {
@@ -545,14 +412,14 @@ public class SubscriptionRegistry {
             return status == SubscriptionStatus.RUNNING;
         }
 
-        /** Moves from one of {@code from} to {@code to}; a move back to RUNNING clears the error and the retries. */
-        synchronized boolean transition(Set<SubscriptionStatus> from, SubscriptionStatus to, String message) {
-            if (!from.contains(status)) {
+        /** Applies a transition when the status allows it; a move back to RUNNING clears the error and the retries. */
+        synchronized boolean transition(SubscriptionTransition transition, String message) {
+            if (!transition.allowedFrom(status)) {
                 return false;
             }
-            status = to;
+            status = transition.to;
             error = message;
-            if (to == SubscriptionStatus.RUNNING) {
+            if (status == SubscriptionStatus.RUNNING) {
                 for (MutableProgress p : shards.values()) {
                     p.lastError = null;
                     if (p.state == ShardState.RETRYING) {

@@ -24,12 +24,12 @@ import io.vertx.core.Vertx;
 import io.dynamostream.guard.DestinationGuard;
 import io.dynamostream.guard.FakeResolver;
 
-/** {@link HttpDelivery} with the guard: what reaches the network for allowed, rebound and refused destinations. */
+/** {@link HttpPoster} with the guard: what reaches the network for allowed, rebound and refused destinations. */
 class DestinationDeliveryTest {
 
     private final Vertx vertx = Vertx.vertx();
     private final FakeResolver dns = new FakeResolver();
-    private final HttpDelivery delivery = new HttpDelivery(vertx, settings(),
+    private final HttpPoster delivery = new HttpPoster(vertx, settings(),
             DestinationGuard.withDefaults(dns));
 
     @AfterEach
@@ -53,7 +53,7 @@ class DestinationDeliveryTest {
             int port = server.getAddress().getPort();
             dns.map("hooks.guard.test", "127.0.0.1");
 
-            HttpDelivery.Attempt attempt = delivery.post(URI.create("http://hooks.guard.test:" + port + "/in?x=1"),
+            HttpPoster.Response attempt = delivery.post(URI.create("http://hooks.guard.test:" + port + "/in?x=1"),
                     "{}".getBytes(), Map.of());
 
             assertEquals(204, attempt.status(), String.valueOf(attempt.error()));
@@ -81,7 +81,7 @@ class DestinationDeliveryTest {
             });
             dns.map("mixed.guard.test", "127.0.0.1", "169.254.169.254");
 
-            HttpDelivery.Attempt attempt = delivery.post(
+            HttpPoster.Response attempt = delivery.post(
                     URI.create("http://mixed.guard.test:" + socket.getLocalPort() + "/"), "{}".getBytes(), Map.of());
 
             assertEquals(0, attempt.status());
@@ -97,7 +97,7 @@ class DestinationDeliveryTest {
         dns.map("rebound.guard.test", "169.254.169.254");
 
         for (int i = 0; i < 2; i++) {
-            HttpDelivery.Attempt attempt = delivery.post(URI.create("http://rebound.guard.test/"), "{}".getBytes(),
+            HttpPoster.Response attempt = delivery.post(URI.create("http://rebound.guard.test/"), "{}".getBytes(),
                     Map.of());
             assertEquals("refused destination: rebound.guard.test (169.254.169.254) is a link-local / cloud metadata"
                     + " address", attempt.describe());
@@ -107,7 +107,7 @@ class DestinationDeliveryTest {
 
     @Test
     void givenUnresolvableHost_whenPosting_thenFailedAttemptNamingTheHost() {
-        HttpDelivery.Attempt attempt = delivery.post(URI.create("http://gone.guard.test/"), "{}".getBytes(),
+        HttpPoster.Response attempt = delivery.post(URI.create("http://gone.guard.test/"), "{}".getBytes(),
                 Map.of());
         assertEquals("cannot resolve host gone.guard.test", attempt.describe());
     }

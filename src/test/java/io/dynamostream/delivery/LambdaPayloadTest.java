@@ -287,7 +287,7 @@ class LambdaPayloadTest {
     @Test
     void errorNotificationHasExactlyTableNameAndMessage() throws IOException {
         String message = "POST https://example.com/hook failed: 503 \"Service Unavailable\"\nretrying \u2013 \u00e9";
-        JsonNode root = JSON.readTree(LambdaPayload.errorNotification("Orders", message));
+        JsonNode root = JSON.readTree(Notifications.error("Orders", message));
 
         assertEquals(List.of("table_name", "message"), fieldNames(root));
         assertEquals("Orders", root.get("table_name").asText());

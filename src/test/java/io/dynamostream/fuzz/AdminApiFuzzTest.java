@@ -612,8 +612,8 @@ class AdminApiFuzzTest {
     /**
      * Was a bug (see DestinationGuardFuzzTest#givenPortAbove65535_thenRefusedOrNeverATarget): a URL whose port is above
      * 65535 is registered (201); its first POST (the error notification when the table has no stream, or a
-     * delivery) throws IllegalArgumentException from Vert.x in HttpDelivery.requestOptions, which escapes
-     * HttpDelivery.post ("Exception in thread notify-..." from ErrorNotifier).
+     * delivery) throws IllegalArgumentException from Vert.x in HttpPoster.requestOptions, which escapes
+     * HttpPoster.post ("Exception in thread notify-..." from ErrorNotifier).
      */
     @Test
     void givenPortAbove65535_thenRefusedWith400() throws Exception {

@@ -37,7 +37,7 @@ import io.dynamostream.guard.DestinationResolver;
 /**
  * Issue 4, property 2: random URLs through {@link DestinationGuard#check(URI)} with a fake resolver that plays an
  * attacker's DNS. The guard only ever returns a target or throws DestinationRefusedException /
- * UnknownHostException, and a returned target (what HttpDelivery.requestOptions connects to:
+ * UnknownHostException, and a returned target (what HttpPoster.requestOptions connects to:
  * {@code setServer(target.port(), target.address().getHostAddress())}) is never in an always-refused range, nor in
  * a range the configuration refuses.
  */
@@ -300,7 +300,7 @@ class DestinationGuardFuzzTest {
         assertEquals(expectedPort, target.port(), c::toString);
         // a port above 65535 comes through (see the disabled property below); the rest of the target is checked
         Statistics.label("allowed port").collect(target.port() <= 65535 ? "0..65535" : "> 65535 (bug)");
-        // what HttpDelivery hands to Vert.x as the server: an IP literal that parses back to the same address
+        // what HttpPoster hands to Vert.x as the server: an IP literal that parses back to the same address
         String server = to.getHostAddress();
         assertFalse(server.contains("%"), () -> "scoped connect target " + server + " for " + c);
         assertEquals(Addresses.byAddress(normal(to.getAddress())), Addresses.byAddress(normal(literalBytes(server))),
@@ -310,9 +310,9 @@ class DestinationGuardFuzzTest {
 
     /**
      * Was a bug: java.net.URI accepts any decimal port, SubscriptionRequest.validate() and the guard accept it too, and
-     * HttpDelivery.requestOptions then throws IllegalArgumentException from Vert.x's
+     * HttpPoster.requestOptions then throws IllegalArgumentException from Vert.x's
      * {@code SocketAddress.inetSocketAddress} ("port p must be in range 0 <= p <= 65535"), which escapes
-     * HttpDelivery.post/deliver instead of becoming a failed attempt.
+     * HttpPoster.post/deliver instead of becoming a failed attempt.
      */
     @Property(tries = 200, seed = "20260401")
     void givenPortAbove65535_thenRefusedOrNeverATarget(@ForAll @IntRange(min = 65536, max = 999_999) int port,

@@ -269,8 +269,8 @@ class DestinationGuardTest {
 
     @Test
     void givenControlCharacters_thenPrintableNeutralisesThem() {
-        assertEquals("a\\u000d\\u000aINFO forged\\u001b[31m\\u2028", DestinationGuard.printable(
+        assertEquals("a\\u000d\\u000aINFO forged\\u001b[31m\\u2028", Redaction.printable(
                 "a\r\nINFO forged\u001b[31m\u2028"));
-        assertEquals(303, DestinationGuard.printable("x".repeat(1000)).length());
+        assertEquals(303, Redaction.printable("x".repeat(1000)).length());
     }
 }

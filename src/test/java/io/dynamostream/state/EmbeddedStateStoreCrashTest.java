@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.dynamostream.state.StateStore.Checkpoint;
+import io.dynamostream.state.CheckpointStore.Checkpoint;
 
 /**
  * The embedded store against {@code kill -9}: a child JVM ({@link StateStoreCrashChild}) writes in a tight loop from

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.dynamostream.state.StateStore.Checkpoint;
+import io.dynamostream.state.CheckpointStore.Checkpoint;
 
 /** The embedded (H2 MVStore) store: the {@link StateStore} contract, persistence, and its startup errors. */
 class EmbeddedStateStoreTest extends StateStoreContract {

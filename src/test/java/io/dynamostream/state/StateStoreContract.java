@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.dynamostream.state.StateStore.Checkpoint;
+import io.dynamostream.state.CheckpointStore.Checkpoint;
 
 /**
  * What every {@link StateStore} must do, run against each implementation by a subclass. Each test uses fresh

@@ -45,7 +45,7 @@ public final class StateStoreCrashChild {
 
     private static void write(StateStore store, PrintStream out, int thread) {
         String shard = "shard-" + thread;
-        StateStore.Checkpoint previous = store.checkpoints(SUBSCRIPTION).get(shard);
+        CheckpointStore.Checkpoint previous = store.checkpoints(SUBSCRIPTION).get(shard);
         // carry on from the stored checkpoint, one digit longer each run up to 40 digits (the longest DynamoDB
         // Streams uses), so lengths change across kills
         BigInteger seq = previous == null ? BigInteger.TEN.pow(20) : new BigInteger(previous.sequenceNumber());

@@ -10,20 +10,20 @@ import org.jboss.logging.Logger;
 import io.quarkus.scheduler.Scheduled;
 
 /**
- * The scheduled entry point: every {@code dynamo-stream.reader.discovery-interval} each table's stream is described
- * again, to find new shards (rollovers, splits) and a deleted table or a disabled or replaced stream. No business
- * logic here; an exception never escapes a tick.
+ * The discovery tick: every {@code dynamo-stream.reader.discovery-interval} each table's stream is described again,
+ * to find new shards (rollovers, splits) and a deleted table or a disabled or replaced stream. Records are not
+ * polled here (each shard's reader does that). No business logic here; an exception never escapes a tick.
  */
 @ApplicationScoped
-public class StreamPoller {
+public class StreamDiscovery {
 
-    private static final Logger LOG = Logger.getLogger(StreamPoller.class);
+    private static final Logger LOG = Logger.getLogger(StreamDiscovery.class);
 
-    private final TableStreams tables;
+    private final StreamSupervisor supervisor;
     private volatile Instant lastTick;
 
-    public StreamPoller(TableStreams tables) {
-        this.tables = tables;
+    StreamDiscovery(StreamSupervisor supervisor) {
+        this.supervisor = supervisor;
     }
 
     @Scheduled(every = "${dynamo-stream.reader.discovery-interval:5s}", delayed = "1s",
@@ -31,7 +31,7 @@ public class StreamPoller {
     void tick() {
         lastTick = Instant.now();
         try {
-            tables.discoverAll();
+            supervisor.discoverAll();
         } catch (RuntimeException e) {
             LOG.error("Stream discovery tick failed", e);
         }

@@ -21,23 +21,23 @@ import io.dynamostream.guard.DestinationSystemResolver;
  * verticle when that verticle is undeployed, and the HTTP server's verticles go first at a graceful stop, so the POSTs
  * the stop lets finish (I11) failed with "Client is closed" and their batches were sent again after the restart.
  */
-class HttpDeliveryLifecycleTest {
+class HttpPosterLifecycleTest {
 
     @Test
     void givenDeliveryCreatedInsideAVerticle_whenTheVerticleIsUndeployed_thenItStillPosts() throws Exception {
         Vertx vertx = Vertx.vertx();
-        AtomicReference<HttpDelivery> delivery = new AtomicReference<>();
+        AtomicReference<HttpPoster> delivery = new AtomicReference<>();
         try (Receiver receiver = new Receiver()) {
             String verticle = vertx.deployVerticle(new AbstractVerticle() {
                 @Override
                 public void start() {
-                    delivery.set(new HttpDelivery(vertx, DestinationDeliveryTest.settings(), DestinationGuard.withDefaults(
+                    delivery.set(new HttpPoster(vertx, DestinationDeliveryTest.settings(), DestinationGuard.withDefaults(
                             DestinationSystemResolver.system())));
                 }
             }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             vertx.undeploy(verticle).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
-            HttpDelivery.Attempt attempt = delivery.get().post(receiver.url(), "{\"Records\":[]}".getBytes(), Map.of());
+            HttpPoster.Response attempt = delivery.get().post(receiver.url(), "{\"Records\":[]}".getBytes(), Map.of());
 
             assertEquals(200, attempt.status(), attempt.describe());
             assertEquals(1, receiver.requests().size());

@@ -24,13 +24,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.dynamostream.guard.DestinationGuard;
+import io.dynamostream.guard.Redaction;
 import io.dynamostream.guard.DestinationRefusedException;
 
 /**
- * POSTs JSON bodies to subscription URLs (per-call URL, pooled connections per host). Only a 2xx is a success;
- * redirects are never followed (a 3xx is a failure); every attempt has a timeout from connect to the end of the
- * response. One attempt per call: the retry loop belongs to the caller (a shard cursor), which knows the
- * subscription's settings. Thread-safe; blocking calls are meant for virtual threads.
+ * POSTs JSON bodies to URLs (per-call URL, pooled connections per host). Only a 2xx is a success; redirects are
+ * never followed (a 3xx is a failure); every attempt has a timeout from connect to the end of the response. One POST
+ * per call: retries belong to {@link BatchDelivery}, which knows the subscription's settings; {@link HttpDestination}
+ * turns a response into the destination port's answer. Thread-safe; blocking calls are meant for virtual threads.
  *
  * <p>Every POST first asks the {@link DestinationGuard}: the host is resolved and checked on each attempt (DNS
  * rebinding), and the TCP connection goes to the checked IP through {@link RequestOptions#setServer}, while the
@@ -38,26 +39,24 @@ import io.dynamostream.guard.DestinationRefusedException;
  * is a failed attempt that opens no connection.
  */
 @ApplicationScoped
-public class HttpDelivery {
+public class HttpPoster {
 
     private static final int MAX_ERROR_BODY = 200;
 
     private final Vertx vertx;
     private final HttpClient client;
     private final Duration timeout;
-    private final RetryPolicy retryPolicy;
     private final DestinationGuard guard;
 
     @Inject
-    public HttpDelivery(Vertx vertx, DynamoStreamConfig config, DestinationGuard guard) {
+    public HttpPoster(Vertx vertx, DynamoStreamConfig config, DestinationGuard guard) {
         this(vertx, config.delivery(), guard);
     }
 
-    HttpDelivery(Vertx vertx, DynamoStreamConfig.Delivery d, DestinationGuard guard) {
+    HttpPoster(Vertx vertx, DynamoStreamConfig.Delivery d, DestinationGuard guard) {
         this.vertx = vertx;
         this.guard = guard;
         this.timeout = d.timeout();
-        this.retryPolicy = new RetryPolicy(d.initialBackoff(), d.maxBackoff());
         this.client = createOutsideAnyContext(vertx, new HttpClientOptions()
                 .setMaxPoolSize(d.maxConnectionsPerHost())
                 .setKeepAlive(true)
@@ -89,38 +88,33 @@ public class HttpDelivery {
         }
     }
 
-    /** The backoff between attempts ({@code dynamo-stream.delivery.initial-backoff}, {@code max-backoff}). */
-    public RetryPolicy retryPolicy() {
-        return retryPolicy;
-    }
-
     @PreDestroy
     void close() {
         client.close();
     }
 
     /** One POST, no retry. A destination the guard refuses gives a failed attempt without any connection. */
-    public Attempt post(URI url, byte[] body, Map<String, String> headers) {
+    public Response post(URI url, byte[] body, Map<String, String> headers) {
         long started = System.nanoTime();
         DestinationGuard.Target target;
         try {
             target = guard.check(url);
         } catch (DestinationRefusedException e) {
-            return Attempt.failed(e.getMessage(), AttemptOutcome.REFUSED, started);
+            return Response.failed(e.getMessage(), AttemptOutcome.REFUSED, started);
         } catch (UnknownHostException e) {
-            return Attempt.failed("cannot resolve host " + DestinationGuard.printable(url.getHost()),
+            return Response.failed("cannot resolve host " + Redaction.text(url.getHost()),
                     AttemptOutcome.ERROR, started);
         }
         RequestOptions options = requestOptions(url, target, timeout);
         headers.forEach(options::putHeader);
         // The chain must run on a Vert.x context: built on a plain (virtual) thread, the response body future can
         // race the event loop and never complete, which turned good 2xx answers into timeouts and resends.
-        CompletableFuture<Attempt> future = new CompletableFuture<>();
+        CompletableFuture<Response> future = new CompletableFuture<>();
         vertx.getOrCreateContext().runOnContext(v -> {
             try {
                 client.request(options)
                         .compose(req -> req.send(Buffer.buffer(body)))
-                        .compose(resp -> resp.body().map(b -> new Attempt(resp.statusCode(),
+                        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(),
                                 errorText(resp.statusCode(), b), AttemptOutcome.of(resp.statusCode(), false, false),
                                 Duration.ofNanos(System.nanoTime() - started),
                                 retryAfter(resp.statusCode(), resp.getHeader("Retry-After")))))
@@ -140,19 +134,19 @@ public class HttpDelivery {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            return Attempt.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
+            return Response.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof java.util.concurrent.TimeoutException
                     || String.valueOf(cause.getMessage()).startsWith("The timeout period of")) {
                 // Vert.x's own idle timeout on the same request: the same thing as ours, said the same way
-                return Attempt.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
+                return Response.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
             }
-            return Attempt.failed(cause.getClass().getSimpleName() + ": " + cause.getMessage(), AttemptOutcome.ERROR,
+            return Response.failed(cause.getClass().getSimpleName() + ": " + cause.getMessage(), AttemptOutcome.ERROR,
                     started);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Attempt.failed("interrupted", AttemptOutcome.ERROR, started);
+            return Response.failed("interrupted", AttemptOutcome.ERROR, started);
         }
     }
 
@@ -202,9 +196,8 @@ public class HttpDelivery {
         if (status >= 200 && status < 300 || body == null || body.length() == 0) {
             return null;
         }
-        // the receiver's text ends up in logs and in the API: no CR/LF, ESC or other control characters
-        String text = body.getString(0, Math.min(body.length(), MAX_ERROR_BODY))
-                .replaceAll("[\\p{Cntrl}\\x{2028}\\x{2029}]+", " ");
+        // the receiver's text ends up in logs and in the API: on one line, without control characters
+        String text = Redaction.oneLine(body.getString(0, Math.min(body.length(), MAX_ERROR_BODY)));
         return text.isBlank() ? null : text;
     }
 
@@ -212,10 +205,10 @@ public class HttpDelivery {
      * The result of one POST: an HTTP status (0 when there was no response), an error text, and the wait a 429/503
      * asked for with {@code Retry-After} (null when none).
      */
-    public record Attempt(int status, String error, AttemptOutcome outcome, Duration took, Duration retryAfter) {
+    public record Response(int status, String error, AttemptOutcome outcome, Duration took, Duration retryAfter) {
 
-        static Attempt failed(String error, AttemptOutcome outcome, long startedNanos) {
-            return new Attempt(0, error, outcome, Duration.ofNanos(System.nanoTime() - startedNanos), null);
+        static Response failed(String error, AttemptOutcome outcome, long startedNanos) {
+            return new Response(0, error, outcome, Duration.ofNanos(System.nanoTime() - startedNanos), null);
         }
 
         public boolean isSuccess() {

@@ -19,14 +19,14 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The HTTP client under concurrent load from virtual threads, as the cursors use it. A smoke test: the lost-reply race
- * fixed in {@link HttpDelivery#post} showed about once in 3,000 POSTs under load, so this run catches it only
+ * fixed in {@link HttpPoster#post} showed about once in 3,000 POSTs under load, so this run catches it only
  * sometimes; the benchmark (duplicates and failed attempts it prints) is the heavier check.
  */
 @QuarkusTest
-class HttpDeliveryTest {
+class HttpPosterTest {
 
     @Inject
-    HttpDelivery delivery;
+    HttpPoster delivery;
 
     @Test
     void givenManyConcurrentPosts_thenEveryAnswerIsSeenAndNoneTimesOut() throws Exception {
@@ -37,7 +37,7 @@ class HttpDeliveryTest {
             for (int t = 0; t < 8; t++) {
                 done.add(threads.submit(() -> {
                     for (int i = 0; i < 250; i++) {
-                        HttpDelivery.Attempt a = delivery.post(receiver.url(), body, Map.of());
+                        HttpPoster.Response a = delivery.post(receiver.url(), body, Map.of());
                         outcomes.merge(a.status() == 200 ? "200" : a.describe(), 1, Integer::sum);
                     }
                 }));

@@ -1,0 +1,241 @@
+package io.dynamostream.delivery;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import org.jboss.logging.Logger;
+
+import io.dynamostream.guard.Redaction;
+import io.dynamostream.subscription.DeliveryIncident;
+import io.dynamostream.subscription.DeliverySettings;
+import io.dynamostream.subscription.Subscription;
+import software.amazon.awssdk.services.dynamodb.model.Record;
+
+/**
+ * Takes one batch of one (subscription, shard) to a final outcome, the way Lambda's event-source mapping does:
+ * attempts through the {@link Destination}, backoff with jitter between them ({@link RetryPolicy}, at least what a
+ * {@code Retry-After} asks, at most {@link #MAX_RETRY_AFTER}), {@code maximum_retry_attempts}, records older than
+ * {@code maximum_record_age_in_seconds} given up before an attempt, {@code bisect_batch_on_function_error} (a split
+ * does not use up retries), a permanent refusal (410 Gone) ending the subscription, and {@code on_failure} (stop,
+ * skip, dead letter) for a batch that is given up.
+ *
+ * <p>It owns no position and no checkpoint: what was acknowledged or handed over is told to the {@link Listener} (the
+ * shard cursor), which stores it. Time comes from the injected clock and sleeper, so every rule is tested without
+ * waiting. One instance per (subscription, shard); not thread-safe: used by that cursor's thread only.
+ *
+ * <p>Every attempt of the same records sends the same bytes with the same delivery id (I3); bisected halves and the
+ * records left after expired ones are new batches with their own bytes and id, as after a restart.
+ */
+public final class BatchDelivery {
+
+    private static final Logger LOG = Logger.getLogger(BatchDelivery.class);
+    /** Longest wait a destination's {@code Retry-After} can impose on one attempt. */
+    public static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(15);
+
+    /** What the cursor learns while a batch is delivered; called on the delivering thread. */
+    public interface Listener {
+        /** An attempt ended (metrics). */
+        void attempted(Destination.Attempt attempt);
+
+        /** An attempt failed and the batch is retried; {@code message} is shown as the shard's {@code last_error}. */
+        void failed(String message);
+
+        /**
+         * These records were delivered. {@code wholeBatch}: they are the batch given to {@link #deliver}, whose
+         * checkpoint the cursor may store together with the next batch's in-flight mark; otherwise (a bisected half,
+         * the records left after expired ones) the checkpoint must be stored at once.
+         */
+        void delivered(List<Record> records, boolean wholeBatch);
+
+        /** These records were given up (skipped or dead-lettered) and the cursor moves past them: checkpoint now. */
+        void handedOver(String lastSequenceNumber);
+    }
+
+    /** How a batch ended. */
+    public sealed interface Outcome {
+        /** Delivered, or handed to {@code on_failure: skip / dead_letter}: the cursor moves on. */
+        record Done() implements Outcome {
+        }
+
+        /** The subscription stopped or paused, or the service is stopping: nothing more; the batch is sent again later. */
+        record Stopped() implements Outcome {
+        }
+
+        /** The subscription must end in ERROR with this message (on_failure stop, 410 Gone). */
+        record Failed(String message) implements Outcome {
+        }
+    }
+
+    private static final Outcome DONE = new Outcome.Done();
+    private static final Outcome STOPPED = new Outcome.Stopped();
+
+    private final Subscription subscription;
+    private final DeliverySettings settings;
+    private final String streamArn;
+    private final String shardId;
+    private final Destination destination;
+    private final RetryPolicy backoff;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final DeadLetters deadLetters;
+    private final Incidents incidents;
+    private final BooleanSupplier running;
+
+    /**
+     * @param running whether deliveries may go on (the subscription is RUNNING and the cursor is not stopping);
+     *        looked at before each attempt and while waiting
+     */
+    public BatchDelivery(Subscription subscription, String streamArn, String shardId, Destination destination,
+            RetryPolicy backoff, Clock clock, Sleeper sleeper, DeadLetters deadLetters, Incidents incidents,
+            BooleanSupplier running) {
+        this.subscription = subscription;
+        this.settings = subscription.settings();
+        this.streamArn = streamArn;
+        this.shardId = shardId;
+        this.destination = destination;
+        this.backoff = backoff;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.deadLetters = deadLetters;
+        this.incidents = incidents;
+        this.running = running;
+    }
+
+    /**
+     * Delivers one batch (records of this shard in stream order, at least one) to its final outcome.
+     *
+     * @throws InterruptedException when the thread is interrupted while waiting (the cursor is stopping)
+     */
+    public Outcome deliver(List<Record> records, Listener listener) throws InterruptedException {
+        return deliver(records, 0, true, listener);
+    }
+
+    /**
+     * @param failedAttempts failed attempts already made for these records (carried into the halves of a split)
+     * @param whole whether these are the records given to {@link #deliver}
+     */
+    private Outcome deliver(List<Record> records, int failedAttempts, boolean whole, Listener listener)
+            throws InterruptedException {
+        String first = records.get(0).dynamodb().sequenceNumber();
+        String last = records.get(records.size() - 1).dynamodb().sequenceNumber();
+        byte[] body = LambdaPayload.body(records, streamArn);
+        Destination.Message message = new Destination.Message(subscription, shardId,
+                WebhookSigner.batchId(subscription.id(), shardId, first, last), body, records);
+        int failed = failedAttempts;
+        while (true) {
+            if (!running.getAsBoolean()) {
+                return STOPPED;
+            }
+            int expired = expired(records);
+            if (expired > 0) {
+                // the records too old to deliver (the oldest come first) are given up, the others go on
+                List<Record> old = records.subList(0, expired);
+                String oldLast = old.get(old.size() - 1).dynamodb().sequenceNumber();
+                Outcome r = giveUp(old, first, oldLast, LambdaPayload.body(old, streamArn), "records older than "
+                        + "maximum_record_age_in_seconds (" + settings.maximumRecordAge().toSeconds() + " s): the "
+                        + "oldest was created " + old.get(0).dynamodb().approximateCreationDateTime(), listener);
+                if (r != DONE || expired == records.size()) {
+                    return r;
+                }
+                return deliver(records.subList(expired, records.size()), failed, false, listener);
+            }
+            Destination.Attempt attempt = destination.send(message);
+            listener.attempted(attempt);
+            switch (attempt) {
+                case Destination.Attempt.Delivered d -> {
+                    listener.delivered(records, whole);
+                    return DONE;
+                }
+                case Destination.Attempt.Permanent p -> {
+                    return new Outcome.Failed(p.describe());
+                }
+                case Destination.Attempt.Retryable retry -> {
+                    if (!running.getAsBoolean()) {
+                        // the attempt that a graceful stop let finish failed: sent again after the restart
+                        LOG.infof("Subscription %s, shard %s: the attempt in flight when stopping failed (%s); its "
+                                + "batch (%s to %s) is sent again later", subscription.id(), shardId,
+                                Redaction.text(retry.describe()), first, last);
+                        return STOPPED;
+                    }
+                    String reason = retry.describe();
+                    if (settings.bisectOnError() && records.size() > 1) {
+                        listener.failed("batch of " + records.size() + " records failed (" + reason
+                                + "); splitting it in two");
+                        if (!pause(backoff.backoff(failed + 1), retry)) {
+                            return STOPPED;
+                        }
+                        int half = records.size() / 2;
+                        Outcome left = deliver(records.subList(0, half), failed, false, listener);
+                        if (left != DONE) {
+                            return left;
+                        }
+                        return deliver(records.subList(half, records.size()), failed, false, listener);
+                    }
+                    failed++;
+                    String limit = settings.retriesForever() ? "" : "/" + (settings.maximumRetryAttempts() + 1);
+                    listener.failed("attempt " + failed + limit + " failed: " + reason);
+                    if (!settings.retriesForever() && failed > settings.maximumRetryAttempts()) {
+                        return giveUp(records, first, last, body, "delivery to " + redactedUrl() + " failed after "
+                                + failed + " attempts; last: " + reason, listener);
+                    }
+                    if (!pause(backoff.backoff(failed), retry)) {
+                        return STOPPED;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Waits the backoff, or longer when the destination asked with {@code Retry-After}; false when stopped. */
+    private boolean pause(Duration wait, Destination.Attempt.Retryable attempt) throws InterruptedException {
+        Duration retryAfter = attempt.delay();
+        if (retryAfter != null && retryAfter.compareTo(wait) > 0) {
+            wait = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
+        }
+        LOG.warnf("Subscription %s, shard %s: delivery to %s failed: %s; retrying in %d ms", subscription.id(),
+                shardId, redactedUrl(), Redaction.text(attempt.describe()), wait.toMillis());
+        return sleeper.sleep(wait, running);
+    }
+
+    /** How many records at the head of the batch are older than maximum_record_age_in_seconds. */
+    private int expired(List<Record> records) {
+        Duration max = settings.maximumRecordAge();
+        if (max == null) {
+            return 0;
+        }
+        Instant limit = clock.instant().minus(max);
+        int n = 0;
+        for (Record r : records) {
+            Instant created = r.dynamodb().approximateCreationDateTime();
+            if (created == null || !created.isBefore(limit)) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /** Applies on_failure to records that will not be delivered. */
+    private Outcome giveUp(List<Record> records, String first, String last, byte[] body, String reason,
+            Listener listener) {
+        String range = " (shard " + shardId + ", sequence numbers " + first + " to " + last + ", " + records.size()
+                + " records)";
+        switch (settings.onFailure()) {
+            case STOP -> {
+                return new Outcome.Failed(reason + range);
+            }
+            case SKIP -> incidents.report(new DeliveryIncident(DeliveryIncident.Kind.SKIPPED, subscription, shardId,
+                    first, last, records.size(), "skipped " + records.size() + " records: " + reason + range));
+            case DEAD_LETTER -> deadLetters.keep(subscription, shardId, first, last, records.size(), reason, body);
+        }
+        listener.handedOver(last);
+        return DONE;
+    }
+
+    private String redactedUrl() {
+        return Redaction.url(subscription.url());
+    }
+}

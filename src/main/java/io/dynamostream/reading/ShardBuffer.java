@@ -1,0 +1,508 @@
+package io.dynamostream.reading;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+import io.dynamostream.aws.SequenceNumbers;
+import software.amazon.awssdk.services.dynamodb.model.Record;
+
+/**
+ * The read-ahead buffer of one shard, shared by every subscription of the table (I9): the reader appends pages, each
+ * subscription's cursor consumes at its own {@link Position}, and a record leaves once every attached cursor has
+ * passed it, so memory stays bounded (at most the capacity, I6). It has no thread of its own: the reader thread and
+ * the cursor threads call it, and wait on its conditions.
+ *
+ * <p>Epochs: when the buffer must be re-filled from an earlier position (a cursor joined that needs records already
+ * evicted: a <em>rewind</em>; or the reader's position was trimmed), it starts a new epoch: empty, every position at
+ * its head. Each cursor then skips by sequence number what it already delivered. A rewind starts after the earliest
+ * resume point of the attached cursors, or at TRIM_HORIZON when one needs the whole shard. After a trim the cursors
+ * that lost records are marked so each reports its own gap.
+ *
+ * <p>Thread-safety: every method takes the buffer's lock; {@link Position#resumePoint()} is volatile (the cursor moves
+ * it, a rewind reads it).
+ */
+final class ShardBuffer {
+
+    /** One cursor's place in the buffer. Created by the cursor, moved by the buffer. */
+    static final class Position {
+        /** Guarded by the buffer's lock. */
+        private long epoch;
+        /** Absolute index (within the epoch) of the next record for this cursor; guarded by the buffer's lock. */
+        private long next;
+        /** The reader re-read the shard after a trim that took records of this cursor; guarded by the lock. */
+        private boolean gapPending;
+        private volatile String resumePoint;
+
+        /** @param resumePoint the last sequence number this cursor acknowledged; null when none */
+        Position(String resumePoint) {
+            this.resumePoint = resumePoint;
+        }
+
+        /** Where a rewind must re-read for this cursor: after this sequence number, or (null) the whole shard. */
+        String resumePoint() {
+            return resumePoint;
+        }
+
+        /** The cursor acknowledged (or skipped) everything up to {@code sequenceNumber}. */
+        void resumeAfter(String sequenceNumber) {
+            this.resumePoint = sequenceNumber;
+        }
+    }
+
+    /** What {@link #take} returns: records from the cursor's position, or the end of the shard. */
+    record Batch(List<Record> records, long epoch, boolean endOfShard) {
+    }
+
+    /** Where a cursor joins: the whole shard, after its checkpoint, or at the buffer's current end (LATEST). */
+    enum Join {
+        /** Needs every record of the shard. */
+        TRIM_HORIZON,
+        /** Needs every record after its resume point. */
+        AFTER,
+        /** Starts at the end of what was read so far. */
+        LATEST
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled for cursors: records appended, end reached, epoch changed, stopped. */
+    private final Condition changed = lock.newCondition();
+    /** Signalled for the reader: stop, rewind, room in a full buffer. */
+    private final Condition readerWake = lock.newCondition();
+    private final ArrayList<Record> records = new ArrayList<>();
+    private final Set<Position> positions = new HashSet<>();
+    /** Absolute index (within the epoch) of {@code records.get(0)}. */
+    private long base;
+    private long epoch;
+    /**
+     * Every record after this sequence number is in the buffer or still to be read in this epoch; null with
+     * {@link #latestEpoch} false means every record of the shard.
+     */
+    private BigInteger coveredAfter;
+    /** The epoch began at LATEST: what came before its first record is unknown. */
+    private boolean latestEpoch;
+    /** The last sequence number appended in this epoch (or where it started); null when none. */
+    private String lastAppended;
+    /** The highest sequence number ever appended, across epochs; null before the first record. */
+    private BigInteger highestAppended;
+    /** Records at most: the configured size, or the largest batch size of the attached cursors. */
+    private int capacity;
+    private boolean ended;
+    private boolean stopped;
+    private boolean rewindRequested;
+
+    /**
+     * @param after the first epoch starts after this sequence number; null: at TRIM_HORIZON (or LATEST, see
+     *        {@code latest})
+     * @param latest the first epoch starts at LATEST
+     */
+    ShardBuffer(int capacity, String after, boolean latest) {
+        this.capacity = capacity;
+        this.latestEpoch = latest;
+        this.lastAppended = latest ? null : after;
+        this.coveredAfter = after == null || latest ? null : SequenceNumbers.parse(after);
+    }
+
+    // ---- cursor side
+
+    /**
+     * Attaches a cursor. {@link Join#TRIM_HORIZON} or {@link Join#AFTER} its resume point: when the buffer no longer
+     * covers that, a rewind is requested. {@link Join#LATEST}: the cursor starts at the current end.
+     *
+     * @return for a LATEST join the sequence number of the last record read so far (the cursor's floor, may be
+     *         null); null otherwise
+     */
+    String attach(Position p, Join join, int batchSize) {
+        lock.lock();
+        try {
+            positions.add(p);
+            capacity = Math.max(capacity, batchSize);
+            if (join == Join.LATEST) {
+                p.epoch = epoch;
+                p.next = base + records.size();
+                return lastAppended;
+            }
+            String after = join == Join.AFTER ? p.resumePoint() : null;
+            if (!covers(after == null ? null : SequenceNumbers.parse(after))) {
+                rewindRequested = true;
+                readerWake.signalAll();
+            }
+            p.epoch = epoch;
+            p.next = base;
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether every record after {@code after} (null: every record of the shard) is buffered or still to be read. */
+    private boolean covers(BigInteger after) {
+        if (!latestEpoch && coveredAfter == null) {
+            return true;
+        }
+        if (after == null) {
+            return false;
+        }
+        if (coveredAfter != null && after.compareTo(coveredAfter) >= 0) {
+            return true;
+        }
+        return lastAppended != null && after.compareTo(SequenceNumbers.parse(lastAppended)) >= 0;
+    }
+
+    /** Detaches a cursor; records only it still needed leave. Returns whether no cursor is left. */
+    boolean detach(Position p) {
+        lock.lock();
+        try {
+            positions.remove(p);
+            evict();
+            return positions.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks until records are available at the cursor's position, the shard ended, or the buffer stopped (then
+     * null). Returns up to {@code max} records as soon as {@code min} are there, or whatever is there (at least one)
+     * once {@code deadlineNanos} ({@link System#nanoTime()}) has passed or the shard has ended: the batching window.
+     */
+    Batch take(Position p, int max, int min, long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (!stopped) {
+                if (p.epoch != epoch) {
+                    p.epoch = epoch;
+                    p.next = base;
+                }
+                long available = base + records.size() - p.next;
+                long left = deadlineNanos - System.nanoTime();
+                if (available >= min || available > 0 && (left <= 0 || ended)) {
+                    return batch(p, max, available);
+                }
+                if (ended && available == 0) {
+                    return new Batch(List.of(), epoch, true);
+                }
+                if (available > 0) {
+                    changed.awaitNanos(left);
+                } else {
+                    changed.await();
+                }
+            }
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The batch {@link #take} would return at once (at least {@code min} records at the cursor's position), or null
+     * when it would wait: for records, for the end of the shard, or because a new epoch began.
+     */
+    Batch poll(Position p, int max, int min) {
+        lock.lock();
+        try {
+            if (stopped || p.epoch != epoch) {
+                return null;
+            }
+            long available = base + records.size() - p.next;
+            return available < Math.max(1, min) ? null : batch(p, max, available);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Batch batch(Position p, int max, long available) {
+        int from = (int) (p.next - base);
+        int n = (int) Math.min(max, available);
+        return new Batch(List.copyOf(records.subList(from, from + n)), epoch, false);
+    }
+
+    /** The cursor delivered (or skipped) {@code count} records of the batch it took in {@code batchEpoch}. */
+    void advance(Position p, long batchEpoch, int count) {
+        lock.lock();
+        try {
+            if (batchEpoch == epoch && p.epoch == epoch) {
+                p.next += count;
+                evict();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the cursor must report a gap (records it had not delivered were trimmed); clears the mark. */
+    boolean takeGap(Position p) {
+        lock.lock();
+        try {
+            boolean gap = p.gapPending;
+            p.gapPending = false;
+            return gap;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a gap report is pending for the cursor (without clearing it). */
+    boolean gapPending(Position p) {
+        lock.lock();
+        try {
+            return p.gapPending;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void evict() {
+        long min = base + records.size();
+        for (Position p : positions) {
+            if (p.epoch == epoch) {
+                min = Math.min(min, p.next);
+            }
+        }
+        int drop = (int) (min - base);
+        if (drop > 0) {
+            boolean wasFull = records.size() >= capacity;
+            BigInteger lastEvicted = SequenceNumbers.parse(records.get(drop - 1).dynamodb().sequenceNumber());
+            if (coveredAfter == null || lastEvicted.compareTo(coveredAfter) > 0) {
+                coveredAfter = lastEvicted;
+            }
+            records.subList(0, drop).clear();
+            base = min;
+            if (wasFull) {
+                readerWake.signalAll();
+            }
+        }
+    }
+
+    // ---- reader side
+
+    /** Waits while the buffer is full; false when stopped. A pending rewind ends the wait. */
+    boolean awaitRoom() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!stopped && !rewindRequested && records.size() >= capacity) {
+                readerWake.await();
+            }
+            return !stopped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the buffer is full (the reader waits for room). */
+    boolean isFull() {
+        lock.lock();
+        try {
+            return records.size() >= capacity;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Appends a page; false when a rewind was requested meanwhile (the page is dropped). */
+    boolean append(List<Record> page, boolean endOfShard) {
+        lock.lock();
+        try {
+            if (rewindRequested) {
+                return false;
+            }
+            if (!page.isEmpty()) {
+                records.addAll(page);
+                lastAppended = page.get(page.size() - 1).dynamodb().sequenceNumber();
+                BigInteger last = SequenceNumbers.parse(lastAppended);
+                if (highestAppended == null || last.compareTo(highestAppended) > 0) {
+                    highestAppended = last;
+                }
+            }
+            if (endOfShard) {
+                ended = true;
+            }
+            changed.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Applies a pending rewind: a new epoch, re-read after the earliest resume point of the attached cursors, or at
+     * TRIM_HORIZON when one of them needs the whole shard.
+     *
+     * @return where reading must restart (null inside: TRIM_HORIZON), or null when no rewind is pending
+     */
+    Rewind takeRewind() {
+        lock.lock();
+        try {
+            if (!rewindRequested) {
+                return null;
+            }
+            rewindRequested = false;
+            String after = null;
+            BigInteger earliest = null;
+            for (Position p : positions) {
+                String point = p.resumePoint();
+                if (point == null) {
+                    after = null;
+                    break;
+                }
+                BigInteger n = SequenceNumbers.parse(point);
+                if (earliest == null || n.compareTo(earliest) < 0) {
+                    earliest = n;
+                    after = point;
+                }
+            }
+            resetTo(after);
+            return new Rewind(after);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Where a rewind re-reads: after {@code after}, or TRIM_HORIZON when it is null. */
+    record Rewind(String after) {
+    }
+
+    /**
+     * A new epoch from TRIM_HORIZON (the reader's position was trimmed, or a LATEST iterator expired before any
+     * record); the cursors in {@code lost} report a gap when they see its first records.
+     */
+    void restartAtTrimHorizon(Collection<Position> lost) {
+        lock.lock();
+        try {
+            resetTo(null);
+            for (Position p : lost) {
+                if (positions.contains(p)) {
+                    p.gapPending = true;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The position the reader asked for was trimmed; which cursors lost records?
+     * <ul>
+     * <li>When the reader's own forward position was trimmed (it fell more than 24 h behind), every cursor did.</li>
+     * <li>When a rewind for a lagging cursor hit the trim, a cursor that already has every record the reader ever
+     * read lost nothing (what was trimmed, it had delivered); one behind lost records only if the records after its
+     * own resume point are not retained ({@code retainedAfter}, called without the lock: it may do I/O).</li>
+     * <li>A cursor with no resume point counts as having lost some: a gap reported once too often is better than a
+     * silent one.</li>
+     * </ul>
+     */
+    Set<Position> lostOnTrim(Predicate<String> retainedAfter) {
+        List<Position> attached;
+        BigInteger readThrough;
+        boolean forward;
+        lock.lock();
+        try {
+            attached = List.copyOf(positions);
+            readThrough = highestAppended;
+            forward = readThrough == null || lastAppended != null
+                    && SequenceNumbers.parse(lastAppended).compareTo(readThrough) >= 0;
+        } finally {
+            lock.unlock();
+        }
+        Set<Position> lost = new HashSet<>();
+        for (Position p : attached) {
+            String after = p.resumePoint();
+            if (after == null || forward) {
+                lost.add(p);
+            } else if (SequenceNumbers.parse(after).compareTo(readThrough) < 0 && !retainedAfter.test(after)) {
+                lost.add(p);
+            }
+        }
+        return lost;
+    }
+
+    /** New epoch, empty, reading after {@code after} (null: TRIM_HORIZON). */
+    private void resetTo(String after) {
+        epoch++;
+        records.clear();
+        base = 0;
+        ended = false;
+        lastAppended = after;
+        coveredAfter = after == null ? null : SequenceNumbers.parse(after);
+        latestEpoch = false;
+        // every cursor moves to the new epoch now, so none of them is left behind records evicted meanwhile
+        for (Position p : positions) {
+            p.epoch = epoch;
+            p.next = 0;
+        }
+        changed.signalAll();
+    }
+
+    /** After the end of a closed shard: waits for a rewind (true) or a stop (false). */
+    boolean awaitRewindAfterEnd() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!stopped && !rewindRequested) {
+                readerWake.await();
+            }
+            return !stopped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits {@code duration} (the idle poll interval or a backoff) unless a rewind or a stop comes first. */
+    void pause(Duration duration) throws InterruptedException {
+        lock.lock();
+        try {
+            if (!stopped && !rewindRequested) {
+                readerWake.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops: cursors waiting in {@link #take} return null, the reader's waits end. */
+    void stop() {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+            readerWake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isStopped() {
+        lock.lock();
+        try {
+            return stopped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isEnded() {
+        lock.lock();
+        try {
+            return ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records held now (for tests and the memory bound). */
+    int size() {
+        lock.lock();
+        try {
+            return records.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package io.dynamostream.reading;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.dynamostream.aws.ReaderClient;
+import io.dynamostream.config.DynamoStreamConfig;
+import io.dynamostream.delivery.DeadLetters;
+import io.dynamostream.delivery.Destinations;
+import io.dynamostream.delivery.Incidents;
+import io.dynamostream.delivery.RetryPolicy;
+import io.dynamostream.delivery.Sleeper;
+import io.dynamostream.metrics.StreamMetrics;
+import io.dynamostream.state.CheckpointStore;
+import io.dynamostream.subscription.Subscription;
+import io.dynamostream.subscription.SubscriptionFile;
+import io.dynamostream.subscription.SubscriptionRegistry;
+import io.dynamostream.subscription.SubscriptionRequest;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+
+/**
+ * Starts and stops reading, by explicit calls: one {@link TableStream} per table that has active subscriptions. The
+ * API, the subscription file and the startup go through here for every change that starts or stops reading
+ * ({@link #register}, {@link #remove}, {@link #pause}, {@link #resume}, {@link #restart}): the registry makes the
+ * transition, then this attaches or detaches. A subscription that ends while reading (ERROR, CLOSED) is detached on
+ * the supervisor's own control thread, never on the reader or cursor thread that reported it.
+ *
+ * <p>Owns the threads: readers, cursors and its control tasks run on virtual threads of its three named executors,
+ * which it closes at shutdown after the graceful stop (I11).
+ *
+ * <p>Thread-safe. Registration attaches synchronously, so a new subscription's LATEST position is fixed before
+ * {@code POST /} returns.
+ */
+@ApplicationScoped
+public class StreamSupervisor {
+
+    private static final Logger LOG = Logger.getLogger(StreamSupervisor.class);
+    /** How long a detach waits for the stopped cursors to end (they are interrupted, so this is rarely reached). */
+    private static final Duration DETACH_WAIT = Duration.ofSeconds(5);
+
+    private final Map<String, TableStream> tables = new ConcurrentHashMap<>();
+    private final ExecutorService readers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("reader-", 0).factory());
+    private final ExecutorService cursors = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("cursor-", 0).factory());
+    private final ExecutorService control = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("supervisor-", 0).factory());
+    private final StreamServices services;
+    private final SubscriptionRegistry registry;
+    private final DynamoStreamConfig config;
+    private final Duration shutdownTimeout;
+    private volatile boolean stopping;
+
+    StreamSupervisor(@ReaderClient DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, DynamoStreamConfig config,
+            SubscriptionRegistry registry, CheckpointStore checkpoints, Destinations destinations,
+            DeadLetters deadLetters, Incidents incidents, StreamMetrics metrics,
+            @ConfigProperty(name = "quarkus.shutdown.timeout", defaultValue = "15s") Duration shutdownTimeout) {
+        this.registry = registry;
+        this.config = config;
+        this.shutdownTimeout = shutdownTimeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
+                : shutdownTimeout;
+        DynamoStreamConfig.Delivery d = config.delivery();
+        this.services = new StreamServices(dynamoDb, streams, config.reader(), registry, checkpoints, destinations,
+                new RetryPolicy(d.initialBackoff(), d.maxBackoff()), deadLetters, incidents, metrics,
+                Clock.systemUTC(), Sleeper.SYSTEM, readers, cursors, this::ended);
+    }
+
+    /**
+     * At startup: the stored subscriptions resume from their checkpoints, then the subscription file
+     * ({@code CONFIG_PATH}) is applied: an entry keeps the id it had (matched on table and URL), a new one is
+     * registered, one that left the file is removed. A file that cannot be used stops the startup with a message
+     * naming the file and the line (the original tool silently started with no entries).
+     */
+    void onStart(@Observes @Priority(100) StartupEvent event) {
+        for (Subscription s : registry.load()) {
+            attach(s);
+        }
+        config.configPath().ifPresent(path -> {
+            List<SubscriptionRequest.Valid> entries = SubscriptionFile.read(path);
+            LOG.infof("Subscription file %s: %d entries", path.toAbsolutePath(), entries.size());
+            SubscriptionRegistry.FileChanges changes = registry.registerFromFile(entries);
+            changes.removed().forEach(this::detach);
+            changes.changed().forEach(s -> {
+                detach(s);
+                attach(s);
+            });
+            changes.added().forEach(this::attach);
+        });
+    }
+
+    /**
+     * Registers a subscription and starts reading for it before returning.
+     *
+     * @see SubscriptionRegistry#register
+     */
+    public Subscription register(SubscriptionRequest.Valid request, Subscription.Source source) {
+        Subscription s = registry.register(request, source);
+        attach(s);
+        return registry.find(s.id()).orElse(s);
+    }
+
+    /** Removes a subscription (with its checkpoints and dead letters) and stops its reading. */
+    public Optional<Subscription> remove(String id) {
+        Optional<Subscription> removed = registry.remove(id);
+        removed.ifPresent(this::detach);
+        return removed;
+    }
+
+    /** Pauses a subscription: its reading stops, its checkpoints stay. @see SubscriptionRegistry#pause */
+    public Optional<Subscription> pause(String id) {
+        registry.pause(id).ifPresent(this::detach);
+        return registry.find(id);
+    }
+
+    /** Resumes a paused subscription from its checkpoints. @see SubscriptionRegistry#resume */
+    public Optional<Subscription> resume(String id) {
+        registry.resume(id).ifPresent(this::attach);
+        return registry.find(id);
+    }
+
+    /** Restarts a subscription in ERROR or CLOSED from its checkpoints. @see SubscriptionRegistry#restart */
+    public Optional<Subscription> restart(String id) {
+        registry.restart(id).ifPresent(this::attach);
+        return registry.find(id);
+    }
+
+    /** Starts reading for an active subscription (from its checkpoints when it has some). */
+    void attach(Subscription s) {
+        if (stopping || !s.status().isActive()) {
+            return;
+        }
+        var stored = services.checkpoints().checkpoints(s.id());
+        // added inside compute, so a concurrent detach that empties the table cannot close it under this member
+        tables.compute(s.tableName(), (name, table) -> {
+            TableStream t = table == null ? new TableStream(name, services) : table;
+            t.add(s, stored);
+            return t;
+        }).discover();
+    }
+
+    /** Stops reading for a subscription and waits (briefly) until its cursors have ended. */
+    void detach(Subscription s) {
+        detach(s.tableName(), s.id());
+    }
+
+    private void detach(String tableName, String subscriptionId) {
+        TableStream.Detached[] detached = new TableStream.Detached[1];
+        tables.computeIfPresent(tableName, (name, table) -> {
+            detached[0] = table.detach(subscriptionId);
+            if (detached[0].empty()) {
+                table.close();
+                return null;
+            }
+            return table;
+        });
+        if (detached[0] == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + DETACH_WAIT.toNanos();
+        try {
+            for (ShardCursor c : detached[0].cursors()) {
+                c.awaitStopped(deadline);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A subscription of a table ended while reading: detached on the control thread. */
+    private void ended(String tableName, String subscriptionId) {
+        if (stopping) {
+            return;
+        }
+        control.execute(() -> detach(tableName, subscriptionId));
+    }
+
+    /** Re-describes every table's stream; called by {@link StreamDiscovery}. */
+    void discoverAll() {
+        tables.values().forEach(TableStream::discover);
+    }
+
+    /**
+     * Graceful stop (I11), on SIGTERM: stop reading, let the deliveries in flight finish (their 2xx is checkpointed)
+     * within {@code quarkus.shutdown.timeout}, then return; a delivery cut short is sent again after the restart. Runs
+     * before the HTTP client and the state store are closed.
+     */
+    void onShutdown(@Observes ShutdownEvent event) {
+        stopping = true;
+        long deadline = System.nanoTime() + shutdownTimeout.minusSeconds(1).toNanos();
+        tables.values().forEach(TableStream::drain);
+        int unfinished = 0;
+        for (TableStream table : tables.values()) {
+            for (ShardCursor c : table.cursors()) {
+                try {
+                    if (!c.awaitStopped(deadline)) {
+                        unfinished++;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    unfinished++;
+                }
+            }
+        }
+        if (unfinished > 0) {
+            LOG.warnf("Shutdown: %d deliveries still in flight after %s; they are sent again after the restart",
+                    unfinished, shutdownTimeout);
+        } else {
+            LOG.info("Shutdown: reading stopped, deliveries in flight finished, checkpoints stored");
+        }
+    }
+
+    /**
+     * Per table being read: whether its stream was found, when the last discovery succeeded and the transient error
+     * that is being retried, if any. Lock-free; for the health checks.
+     */
+    public Map<String, TableStatus> status() {
+        Map<String, TableStatus> all = new TreeMap<>();
+        tables.forEach((name, table) -> all.put(name, table.status()));
+        return all;
+    }
+
+    /**
+     * What the health checks show about one table's stream.
+     *
+     * @param lastDiscovery when the shards were last listed successfully, null before the first time
+     * @param lastError the transient error being retried since the last successful discovery, null when none
+     */
+    public record TableStatus(String table, boolean streamResolved, Instant lastDiscovery, String lastError) {
+    }
+
+    @PreDestroy
+    void stop() {
+        stopping = true;
+        tables.values().forEach(TableStream::close);
+        tables.clear();
+        for (ExecutorService executor : List.of(control, cursors, readers)) {
+            executor.shutdownNow();
+        }
+        try {
+            for (ExecutorService executor : List.of(control, cursors, readers)) {
+                executor.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.dynamostream.state;
+
+import java.time.Instant;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.dynamostream.subscription.DeadLetter;
+import io.dynamostream.subscription.Subscription;
+import io.dynamostream.subscription.SubscriptionRequest;
+import io.dynamostream.subscription.SubscriptionStatus;
+import io.dynamostream.subscription.SubscriptionStore;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The JSON form of the stored documents: a subscription ({@code {"request", "source", "created_at", "status",
+ * "error", "started"}}) and a dead letter (its API shape, body included). Unknown fields are ignored, so a document
+ * written by a newer version still loads. Pure and thread-safe.
+ */
+final class Documents {
+
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private Documents() {
+    }
+
+    /** The stored form of a subscription; the field names are the state store's format, do not rename them. */
+    @RegisterForReflection
+    record StoredSubscription(@JsonProperty("request") SubscriptionRequest request,
+            @JsonProperty("source") Subscription.Source source,
+            @JsonProperty("created_at") Instant createdAt,
+            @JsonProperty("status") SubscriptionStatus status,
+            @JsonProperty("error") String error,
+            @JsonProperty("started") boolean started) {
+    }
+
+    static String subscription(SubscriptionStore.Stored s) {
+        return write(new StoredSubscription(s.request(), s.source(), s.createdAt(), s.status(), s.error(), s.started()),
+                "subscription " + s.id());
+    }
+
+    /** @throws IllegalArgumentException when the document cannot be read, with the reason */
+    static SubscriptionStore.Stored subscription(String id, String document) {
+        StoredSubscription doc = read(document, StoredSubscription.class);
+        return new SubscriptionStore.Stored(id, doc.request(), doc.source(), doc.createdAt(),
+                doc.status() == null ? SubscriptionStatus.RUNNING : doc.status(), doc.error(), doc.started());
+    }
+
+    static String deadLetter(DeadLetter letter) {
+        return write(letter, "dead letter " + letter.id());
+    }
+
+    static DeadLetter deadLetter(String document) {
+        try {
+            return read(document, DeadLetter.class);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("unreadable dead letter in the state store: " + e.getMessage(), e);
+        }
+    }
+
+    private static String write(Object doc, String what) {
+        try {
+            return JSON.writeValueAsString(doc);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + what, e);
+        }
+    }
+
+    private static <T> T read(String document, Class<T> type) {
+        try {
+            return JSON.readValue(document, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e.getOriginalMessage(), e);
+        }
+    }
+}
