@@ -5,6 +5,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.Typed;
 
 import org.jboss.logging.Logger;
 
@@ -33,8 +34,10 @@ class StateStoreProducer {
         this.dynamoDb = dynamoDb;
     }
 
+    /** Typed: only the typed stores of {@link StateStores} are injected elsewhere, never the raw one. */
     @Produces
     @ApplicationScoped
+    @Typed(StateStore.class)
     StateStore stateStore() {
         return switch (settings.store()) {
             case EMBEDDED -> EmbeddedStateStore.open(settings.dir());

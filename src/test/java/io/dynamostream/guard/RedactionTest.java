@@ -2,6 +2,7 @@ package io.dynamostream.guard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 
@@ -41,5 +42,27 @@ class RedactionTest {
         assertEquals("a\\rb", Redaction.text("a\rb"));
         assertEquals("a\\u0007b", Redaction.text("a\u0007b"));
         assertEquals("plain", Redaction.text("plain"));
+    }
+
+    @Test
+    void givenAReceiverErrorBody_whenOneLine_thenEveryControlRunIsOneSpace() {
+        assertEquals("bad gateway upstream down x", Redaction.oneLine("bad gateway\r\n\r\nupstream down\u2028\u0007x"));
+        assertEquals(null, Redaction.oneLine(null));
+    }
+
+    @Test
+    void givenAMessageWithUrls_whenWithoutUrls_thenNoUrlIsLeftAndItIsCutTo300() {
+        String text = Redaction.withoutUrls("POST https://u:p@hooks.example.com/x?token=abc failed; see http://h/y");
+        assertEquals("POST <url> failed; see <url>", text);
+        String long_ = Redaction.withoutUrls("x".repeat(1000));
+        assertEquals(300, long_.length());
+        assertTrue(long_.endsWith("..."));
+    }
+
+    @Test
+    void givenUserInput_whenPrintable_thenControlCharactersEscapedAndLongValuesCut() {
+        assertEquals("a\\u000d\\u000aINFO forged", Redaction.printable("a\r\nINFO forged"));
+        assertEquals(303, Redaction.printable("y".repeat(1000)).length());
+        assertEquals("null", Redaction.printable(null));
     }
 }

@@ -1,0 +1,11 @@
+/**
+ * Delivering one batch: {@link io.dynamostream.delivery.BatchDelivery} takes it to a final outcome (attempts,
+ * backoff, Retry-After, bisection, record age, on_failure) through the {@link io.dynamostream.delivery.Destination}
+ * port, whose first implementation is HTTP ({@code HttpDestination} over {@link io.dynamostream.delivery.HttpPoster});
+ * the Lambda payload, the Standard Webhooks signature, the retry policy, dead letters, incident reports and the error
+ * notification. Knows nothing of shards' iterators, buffers or checkpoints.
+ *
+ * <p>May use: {@code state} (dead letters), {@code metrics} (attempt outcomes), {@code subscription} (the model),
+ * {@code guard} (the SSRF guard, redaction), {@code config}.
+ */
+package io.dynamostream.delivery;

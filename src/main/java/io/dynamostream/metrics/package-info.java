@@ -1,0 +1,6 @@
+/**
+ * The Prometheus series ({@code /q/metrics}), with bounded labels; an observer of subscription changes and incidents.
+ *
+ * <p>May use: {@code subscription}.
+ */
+package io.dynamostream.metrics;

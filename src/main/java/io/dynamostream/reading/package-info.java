@@ -1,0 +1,13 @@
+/**
+ * Reading the streams, the way the Kinesis Client Library splits it: {@link io.dynamostream.reading.StreamSupervisor}
+ * attaches, detaches, pauses and resumes by explicit calls and owns the reader and cursor threads;
+ * {@link io.dynamostream.reading.StreamDiscovery} is the scheduled discovery tick; per table a
+ * {@link io.dynamostream.reading.TableStream} with its {@link io.dynamostream.reading.ShardLineage} (pure); per shard
+ * one {@link io.dynamostream.reading.ShardReader} loop over a {@link io.dynamostream.reading.ShardFetcher} (the
+ * iterator) and a {@link io.dynamostream.reading.ShardBuffer} (bounded read-ahead, no threads); per (subscription,
+ * shard) one {@link io.dynamostream.reading.ShardCursor} (position, checkpoints, the in-flight mark).
+ *
+ * <p>May use: {@code delivery} (a cursor hands each batch to {@code BatchDelivery}), {@code state} (checkpoints),
+ * {@code metrics}, {@code subscription} (the registry, the file), {@code aws}, {@code config}.
+ */
+package io.dynamostream.reading;
