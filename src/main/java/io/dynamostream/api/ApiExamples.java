@@ -1,7 +1,7 @@
 package io.dynamostream.api;
 
 /** Examples shown in the OpenAPI document ({@code /q/openapi}, Swagger UI); constants so annotations can use them. */
-public final class ApiExamples {
+final class ApiExamples {
 
     /** The smallest valid request, the original tool's shape. */
     public static final String REQUEST = "{\"table_name\":\"People\",\"url\":\"http://localhost:9000/stream\"}";

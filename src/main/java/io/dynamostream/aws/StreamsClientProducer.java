@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * DynamoDB + Streams server is started and both clients point at it.
  */
 @ApplicationScoped
-public class StreamsClientProducer {
+class StreamsClientProducer {
 
     private static final Logger LOG = Logger.getLogger(StreamsClientProducer.class);
 
@@ -43,7 +43,7 @@ public class StreamsClientProducer {
     private final Instance<DynamoDbClient> extensionClient;
     private volatile LocalDynamoDbServer localServer;
 
-    public StreamsClientProducer(
+    StreamsClientProducer(
             @ConfigProperty(name = "quarkus.dynamodb.endpoint-override") Optional<URI> configuredEndpoint,
             DynamoStreamConfig config, Instance<DynamoDbClient> extensionClient) {
         this.configuredEndpoint = configuredEndpoint;

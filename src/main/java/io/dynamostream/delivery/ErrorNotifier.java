@@ -22,7 +22,7 @@ import io.dynamostream.subscription.SubscriptionChanged;
  * shutdown): the receiver may well be the thing that is failing. An observer only: it never calls back.
  */
 @ApplicationScoped
-public class ErrorNotifier {
+class ErrorNotifier {
 
     private static final Logger LOG = Logger.getLogger(ErrorNotifier.class);
 
@@ -30,7 +30,7 @@ public class ErrorNotifier {
     private final ExecutorService sender = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("notify-", 0).factory());
 
-    public ErrorNotifier(Destinations destinations) {
+    ErrorNotifier(Destinations destinations) {
         this.destinations = destinations;
     }
 

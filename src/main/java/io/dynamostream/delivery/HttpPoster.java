@@ -39,7 +39,7 @@ import io.dynamostream.guard.DestinationRefusedException;
  * is a failed attempt that opens no connection.
  */
 @ApplicationScoped
-public class HttpPoster {
+class HttpPoster {
 
     private static final int MAX_ERROR_BODY = 200;
 
@@ -49,7 +49,7 @@ public class HttpPoster {
     private final DestinationGuard guard;
 
     @Inject
-    public HttpPoster(Vertx vertx, DynamoStreamConfig config, DestinationGuard guard) {
+    HttpPoster(Vertx vertx, DynamoStreamConfig config, DestinationGuard guard) {
         this(vertx, config.delivery(), guard);
     }
 

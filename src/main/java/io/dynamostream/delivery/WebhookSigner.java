@@ -27,7 +27,7 @@ import io.dynamostream.subscription.WebhookSecret;
  * </ul>
  * The HMAC runs over the exact body bytes that are sent. Pure and thread-safe.
  */
-public final class WebhookSigner {
+final class WebhookSigner {
 
     public static final String ID = "webhook-id";
     public static final String TIMESTAMP = "webhook-timestamp";

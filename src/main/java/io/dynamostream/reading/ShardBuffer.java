@@ -18,8 +18,9 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
 /**
  * The read-ahead buffer of one shard, shared by every subscription of the table (I9): the reader appends pages, each
  * subscription's cursor consumes at its own {@link Position}, and a record leaves once every attached cursor has
- * passed it, so memory stays bounded (at most the capacity, I6). It has no thread of its own: the reader thread and
- * the cursor threads call it, and wait on its conditions.
+ * passed it, so memory stays bounded (I6: the reader appends a page only while there is room, so at most the capacity
+ * plus one GetRecords page less one record). It has no thread of its own: the reader thread and the cursor threads
+ * call it, and wait on its conditions.
  *
  * <p>Epochs: when the buffer must be re-filled from an earlier position (a cursor joined that needs records already
  * evicted: a <em>rewind</em>; or the reader's position was trimmed), it starts a new epoch: empty, every position at
@@ -40,6 +41,11 @@ final class ShardBuffer {
         private long next;
         /** The reader re-read the shard after a trim that took records of this cursor; guarded by the lock. */
         private boolean gapPending;
+        /**
+         * Joined needing records the buffer no longer has: served nothing until the re-read it asked for begins
+         * (records of the current epoch would come after a gap). Guarded by the lock.
+         */
+        private boolean awaitingRewind;
         private volatile String resumePoint;
 
         /** @param resumePoint the last sequence number this cursor acknowledged; null when none */
@@ -115,7 +121,8 @@ final class ShardBuffer {
 
     /**
      * Attaches a cursor. {@link Join#TRIM_HORIZON} or {@link Join#AFTER} its resume point: when the buffer no longer
-     * covers that, a rewind is requested. {@link Join#LATEST}: the cursor starts at the current end.
+     * covers that, a rewind is requested and the cursor is served nothing until it begins (what is buffered now would
+     * come after a gap). {@link Join#LATEST}: the cursor starts at the current end.
      *
      * @return for a LATEST join the sequence number of the last record read so far (the cursor's floor, may be
      *         null); null otherwise
@@ -133,6 +140,7 @@ final class ShardBuffer {
             String after = join == Join.AFTER ? p.resumePoint() : null;
             if (!covers(after == null ? null : SequenceNumbers.parse(after))) {
                 rewindRequested = true;
+                p.awaitingRewind = true;
                 readerWake.signalAll();
             }
             p.epoch = epoch;
@@ -178,6 +186,10 @@ final class ShardBuffer {
         lock.lock();
         try {
             while (!stopped) {
+                if (p.awaitingRewind) {
+                    changed.await();
+                    continue;
+                }
                 if (p.epoch != epoch) {
                     p.epoch = epoch;
                     p.next = base;
@@ -209,7 +221,7 @@ final class ShardBuffer {
     Batch poll(Position p, int max, int min) {
         lock.lock();
         try {
-            if (stopped || p.epoch != epoch) {
+            if (stopped || p.awaitingRewind || p.epoch != epoch) {
                 return null;
             }
             long available = base + records.size() - p.next;
@@ -229,7 +241,7 @@ final class ShardBuffer {
     void advance(Position p, long batchEpoch, int count) {
         lock.lock();
         try {
-            if (batchEpoch == epoch && p.epoch == epoch) {
+            if (batchEpoch == epoch && p.epoch == epoch && !p.awaitingRewind) {
                 p.next += count;
                 evict();
             }
@@ -263,7 +275,7 @@ final class ShardBuffer {
     private void evict() {
         long min = base + records.size();
         for (Position p : positions) {
-            if (p.epoch == epoch) {
+            if (p.epoch == epoch && !p.awaitingRewind) {
                 min = Math.min(min, p.next);
             }
         }
@@ -437,6 +449,7 @@ final class ShardBuffer {
         for (Position p : positions) {
             p.epoch = epoch;
             p.next = 0;
+            p.awaitingRewind = false;
         }
         changed.signalAll();
     }

@@ -121,20 +121,15 @@ final class ShardReader {
         Duration backoff = settings.initialBackoff();
         try {
             while (true) {
+                // a rewind first: it empties the buffer (and is how an ENDED reader starts again)
+                applyRewind();
                 if (buffer.isFull()) {
                     moveTo(State.WAITING_FOR_ROOM);
                 }
                 if (!buffer.awaitRoom()) {
                     return;
                 }
-                ShardBuffer.Rewind rewind = buffer.takeRewind();
-                if (rewind != null) {
-                    LOG.infof("Shard %s of table %s: re-reading from %s for a subscription that needs older "
-                            + "records", shardId, tableName,
-                            rewind.after() == null ? "TRIM_HORIZON" : "after " + rewind.after());
-                    fetcher.restartAfter(rewind.after());
-                    moveTo(State.OPENING);
-                }
+                applyRewind(); // requested while waiting for room
                 switch (fetcher.fetch()) {
                     case ShardFetcher.Fetch.Page page -> {
                         backoff = settings.initialBackoff();
@@ -210,6 +205,17 @@ final class ShardReader {
             if (state != State.FAILED) {
                 state = State.STOPPED;
             }
+        }
+    }
+
+    /** Applies a rewind that a joining cursor requested: a new epoch, the iterator re-opened where it needs. */
+    private void applyRewind() {
+        ShardBuffer.Rewind rewind = buffer.takeRewind();
+        if (rewind != null) {
+            LOG.infof("Shard %s of table %s: re-reading from %s for a subscription that needs older records", shardId,
+                    tableName, rewind.after() == null ? "TRIM_HORIZON" : "after " + rewind.after());
+            fetcher.restartAfter(rewind.after());
+            moveTo(State.OPENING);
         }
     }
 

@@ -22,7 +22,7 @@ import io.quarkus.runtime.StartupEvent;
  * matched shows in the response time. Immutable, safe for concurrent use.
  */
 @Singleton
-public class ApiKeys {
+class ApiKeys {
 
     /** Role of the keys in {@code dynamo-stream.auth.api-keys}: every route and method. */
     public static final String ADMIN = "admin";

@@ -65,15 +65,23 @@ public class StateStores implements CheckpointStore, DeadLetterStore, Subscripti
 
     @Override
     public void put(Stored subscription) {
+        String id = subscription.id();
         String document = Documents.subscription(subscription);
-        ReentrantReadWriteLock lock = live.computeIfAbsent(subscription.id(), id -> new ReentrantReadWriteLock());
-        lock.readLock().lock();
-        try {
-            if (!deleted.contains(subscription.id()) && live.get(subscription.id()) == lock) {
-                store.putSubscription(subscription.id(), document);
+        while (!deleted.contains(id)) {
+            ReentrantReadWriteLock lock = live.computeIfAbsent(id, k -> new ReentrantReadWriteLock());
+            lock.readLock().lock();
+            try {
+                if (deleted.contains(id)) {
+                    live.remove(id, lock); // created after the delete: it must not let later writes through
+                    return;
+                }
+                if (live.get(id) == lock) {
+                    store.putSubscription(id, document);
+                    return;
+                }
+            } finally {
+                lock.readLock().unlock();
             }
-        } finally {
-            lock.readLock().unlock();
         }
     }
 

@@ -366,14 +366,20 @@ public class SubscriptionRegistry {
         }
     }
 
+    /**
+     * Stores the entry's current state. Saves of one entry are serialised from reading its state to the end of the
+     * write, so a slow save can never land after a newer one (a pause overwritten by an older RUNNING).
+     */
     private void persist(Entry entry) {
-        SubscriptionStore.Stored doc;
-        synchronized (entry) {
-            doc = new SubscriptionStore.Stored(entry.id, entry.request.toRequest(), entry.source, entry.createdAt,
-                    entry.status, entry.error, entry.started);
-        }
-        if (entries.get(entry.id) == entry) {
-            store.put(doc);
+        synchronized (entry.saving) {
+            SubscriptionStore.Stored doc;
+            synchronized (entry) {
+                doc = new SubscriptionStore.Stored(entry.id, entry.request.toRequest(), entry.source,
+                        entry.createdAt, entry.status, entry.error, entry.started);
+            }
+            if (entries.get(entry.id) == entry) {
+                store.put(doc);
+            }
         }
     }
 
@@ -395,6 +401,8 @@ public class SubscriptionRegistry {
         final String id;
         final Subscription.Source source;
         final Instant createdAt;
+        /** Held while the entry is being stored; see {@link SubscriptionRegistry#persist}. */
+        final Object saving = new Object();
         SubscriptionRequest.Valid request;
         SubscriptionStatus status = SubscriptionStatus.RUNNING;
         String error;

@@ -118,7 +118,7 @@ public final class Benchmark {
             }
             long failedPosts;
             try (var lines = Files.lines(log)) {
-                failedPosts = lines.filter(l -> l.contains("HttpPoster") && l.contains(" failed: ")).count();
+                failedPosts = lines.filter(l -> l.contains("; retrying in ")).count();
             }
             System.out.printf(Locale.ROOT, "service log: %d failed POST attempts (retried)%n%n", failedPosts);
             printTable();

@@ -18,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import io.dynamostream.reading.FakeStreams.Async;
@@ -398,11 +397,6 @@ class ShardBufferTest {
      * gap for that subscription, silently.
      */
     @Test
-    @Disabled("bug: ShardBuffer.attach puts a position that requested a rewind at the head of the current epoch, so "
-            + "take/poll hand it records after a gap (here 3 while it needs 2) before the reader applies the rewind; "
-            + "once delivered its resume point is 3, the rewind re-reads after 2 at the earliest and record 2 never "
-            + "reaches that subscription (I1, silent loss). take/poll should not serve a position until the rewind "
-            + "it requested was applied (e.g. give it an epoch that only takeRewind makes current)")
     void givenRewindPending_whenTheJoiningPositionTakes_thenItGetsNoRecordPastItsGap() throws Exception {
         ShardBuffer buffer = buffer(100, null, false);
         Position first = attached(buffer, Join.TRIM_HORIZON, null);
@@ -416,10 +410,6 @@ class ShardBufferTest {
 
     /** The same bug as above, at the end of a closed shard: the joining cursor is told the shard has ended. */
     @Test
-    @Disabled("bug: same cause as givenRewindPending_whenTheJoiningPositionTakes_thenItGetsNoRecordPastItsGap: on an "
-            + "ended buffer, a position that joined needing a rewind gets the end-of-shard batch at once (nothing "
-            + "left in the current epoch), so its cursor checkpoints the shard as finished and moves on to the "
-            + "children without the records after its resume point (silent loss)")
     void givenEndedShardAndRewindPending_whenTheJoiningPositionTakes_thenNoEndOfShardBeforeTheReRead()
             throws Exception {
         ShardBuffer buffer = buffer(100, null, false);

@@ -19,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import io.dynamostream.aws.StreamErrors;
@@ -285,11 +284,6 @@ class ShardReaderTest {
      * FAILED ("internal error") and the table fails every subscription, instead of re-reading the shard.
      */
     @Test
-    @Disabled("bug: ShardReader.run moves ENDED -> WAITING_FOR_ROOM when a rewind wakes it from the ENDED wait while "
-            + "the buffer is full; State.canMoveTo refuses that, the loop catches the IllegalStateException and "
-            + "reports readerFailed(FATAL, \"internal error: ...\") instead of re-reading after the joining cursor's "
-            + "resume point. Fix: apply a pending rewind before the full-buffer check (awaitRoom returns at once "
-            + "for a rewind anyway), or allow ENDED -> WAITING_FOR_ROOM")
     void givenEndedShardWithAFullBuffer_whenACursorNeedsOlderRecords_thenTheShardIsReadAgainNotFailed() {
         streams.page("1", "2").lastPage("3", "4");
         ShardBuffer buffer = buffer(2, null, false);

@@ -19,7 +19,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -145,11 +144,6 @@ class StateStoresTest {
         }), "not at the next start either");
     }
 
-    @Disabled("bug: StateStores.put does live.computeIfAbsent(id, ...) before checking `deleted`, so a put after "
-            + "delete (the registry's persist() checks entries.get(id) == entry and then calls store.put without "
-            + "holding anything, so fail()/started()/pause() racing with remove() does this) puts a fresh lock "
-            + "back into `live`; write() only checks `live`, so every later checkpoint, in-flight mark, finish and "
-            + "dead letter of the deleted subscription is written to the raw store and left behind for good")
     @Test
     void givenLatePutAfterDelete_whenTheStoppingReaderWritesNext_thenNothingIsLeftBehind() {
         stores.put(stored(SUB, SubscriptionStatus.RUNNING));
