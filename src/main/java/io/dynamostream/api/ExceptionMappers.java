@@ -33,6 +33,12 @@ public class ExceptionMappers {
         return json(409, new ErrorBody(e.getMessage()));
     }
 
+    /** A body Jackson cannot even decode (e.g. an unsupported UCS-4 byte order): malformed, like any other. */
+    @ServerExceptionMapper
+    public Response undecodable(java.io.CharConversionException e) {
+        return json(400, new ErrorBody("malformed JSON: " + e.getMessage()));
+    }
+
     @ServerExceptionMapper
     public Response tooMany(TooManySubscriptionsException e) {
         return json(409, new ErrorBody(e.getMessage()));

@@ -19,14 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
-
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.config.GuardSettings;
@@ -40,17 +33,23 @@ import io.dynamostream.guard.DestinationResolver;
  * UnknownHostException, and a returned target (what HttpPoster.requestOptions connects to:
  * {@code setServer(target.port(), target.address().getHostAddress())}) is never in an always-refused range, nor in
  * a range the configuration refuses.
+ *
+ * <p>Plain JUnit: {@link FuzzRun} numbers the cases, seeds each one (default {@link #SEED}, {@code -Dfuzz.seed=N}
+ * to change it, {@code -Dfuzz.case=I} to replay one case) and mixes hand-picked edge cases ({@link #EDGES}) in
+ * with the random ones.
  */
 class DestinationGuardFuzzTest {
 
+    static final long SEED = 20260401L;
     static final int TRIES = 20_000;
+    static final int PORT_TRIES = 200;
 
     /** A random guard configuration, a fake DNS and a URL text. */
     record Case(boolean allowPrivate, List<String> deny, List<String> allow, Map<String, List<InetAddress>> dns,
             String url) {
         @Override
         public String toString() {
-            return "url=" + url + " allowPrivate=" + allowPrivate + " deny=" + deny + " allow=" + allow + " dns="
+            return "url=" + Fuzz.escape(url, FuzzRun.SHOWN) + " allowPrivate=" + allowPrivate + " deny=" + deny + " allow=" + allow + " dns="
                     + dns;
         }
     }
@@ -66,16 +65,82 @@ class DestinationGuardFuzzTest {
             "xn--e1afmkfd.test", "a", "a-b.c_d.test", "UPPER.Case.TEST", "hooks.test.evil.test", "0x7f.evil.test",
             "1.2.3.4.test", "127.0.0.1.test");
 
-    @Provide
-    Arbitrary<Case> cases() {
-        return Arbitraries.randomValue(DestinationGuardFuzzTest::randomCase);
+    // ---------------------------------------------------------------- edge cases
+
+    private static InetAddress v4(int a, int b, int c, int d) {
+        return Addresses.byAddress(new byte[] {(byte) a, (byte) b, (byte) c, (byte) d});
     }
 
-    static Case randomCase(Random r) {
+    /** The answers of the attacker's DNS for the edge cases' names (others: inet_aton numerals or unknown). */
+    private static final Map<String, List<InetAddress>> EDGE_DNS = Map.of(
+            "hooks.test", List.of(v4(93, 184, 215, 14)),
+            "localhost", List.of(v4(127, 0, 0, 1), Addresses.byAddress(Addresses.v6("::1"))),
+            "rebind.test", List.of(v4(93, 184, 215, 14), v4(169, 254, 169, 254)),
+            "mapped.test", List.of(Addresses.v6Object(Addresses.v6("::ffff:169.254.169.254"))),
+            "nat64.test", List.of(Addresses.byAddress(Addresses.v6("64:ff9b::a9fe:a9fe"))),
+            "empty.test", List.of(),
+            "169.254.169.254.nip.io", List.of(v4(169, 254, 169, 254)),
+            "v6.hooks.test", List.of(Addresses.byAddress(Addresses.v6("2606:4700::1111"))));
+
+    /**
+     * URLs every run tries, each under three configurations (the defaults; allow-private; a random one): empty and
+     * malformed URLs, the metadata address in every notation, always-refused and private ranges, boundary ports,
+     * user info, confusing authorities, DNS answers that mix refused and public addresses.
+     */
+    static final List<String> EDGES = List.of(
+            "", "http://", "http:///hook", "//hooks.test/", "hooks.test", "http:hooks.test", "http://:80/",
+            "http://169.254.169.254/latest/meta-data/", "http://169.254.170.2/v2/credentials",
+            "http://[fd00:ec2::254]/", "http://100.100.100.200/", "http://[::ffff:169.254.169.254]/",
+            "http://[::ffff:a9fe:a9fe]/", "http://[::169.254.169.254]/", "http://[64:ff9b::169.254.169.254]/",
+            "http://0251.0376.0251.0376/", "http://0xa9fea9fe/", "http://2852039166/", "http://169.254.43518/",
+            "http://0xa9.0xfe.0xa9.0xfe/", "http://169.254.169.254./", "http://%31%36%39.254.169.254/",
+            "http://[fe80::1%25eth0]/", "http://[fe80::1]/", "http://[ff02::1]/", "http://0.0.0.0/", "http://0/",
+            "http://[::]/", "http://127.0.0.1/", "http://127.1/", "http://[::1]/", "http://localhost/",
+            "http://[::ffff:127.0.0.1]/", "http://10.0.0.1/", "http://224.0.0.1/", "http://255.255.255.255/",
+            "http://hooks.test:0/", "http://hooks.test:1/", "http://hooks.test:65535/", "http://hooks.test:65536/",
+            "http://hooks.test:99999999999/", "http://hooks.test:/", "http://[::1]:65535/", "https://hooks.test/",
+            "HTTPS://HOOKS.TEST./", "http://v6.hooks.test/", "http://user:s3cr3t@169.254.169.254/",
+            "http://user:s3cr3t@hooks.test/", "http://hooks.test#@169.254.169.254/",
+            "http://hooks.test\\@169.254.169.254/", "http://169.254.169.254\\@hooks.test/",
+            "http://hooks.test?@169.254.169.254/", "http://rebind.test/", "http://mapped.test/",
+            "http://nat64.test/", "http://empty.test/", "http://169.254.169.254.nip.io/",
+            "http://unknown.fuzz.invalid/", "http://" + "a".repeat(63) + "." + "b".repeat(63) + ".test/",
+            "http://" + "c".repeat(300) + ".test/", "http://hooks.test/%0d%0aHost:x",
+            "http://hooks.test" + "/a".repeat(2000), "ftp://hooks.test/", "file:///etc/passwd",
+            "gopher://127.0.0.1:25/", "javascript:alert(1)");
+
+    /** Number of edge cases: every URL of {@link #EDGES} under three configurations. */
+    static final int EDGE_CASES = EDGES.size() * 3;
+
+    /** Edge case {@code n}: URL {@code n / 3} with the defaults, allow-private, or a random configuration. */
+    static Case edgeCase(int n, Random r) {
+        String url = EDGES.get(n / 3);
+        Map<String, List<InetAddress>> dns = new HashMap<>(EDGE_DNS);
+        return switch (n % 3) {
+            case 0 -> new Case(false, List.of(), List.of(), dns, url);
+            case 1 -> new Case(true, List.of(), List.of(), dns, url);
+            default -> randomConfig(r, dns, url);
+        };
+    }
+
+    // ---------------------------------------------------------------- random cases
+
+    /** Case {@code index} of the run: an edge case (spread evenly over the run) or a random one. */
+    static Case caseFor(int index, Random r) {
+        int edge = FuzzRun.edgeCase(index, TRIES, EDGE_CASES);
+        return edge >= 0 ? edgeCase(edge, r) : randomCase(r);
+    }
+
+    private static Case randomConfig(Random r, Map<String, List<InetAddress>> dns, String url) {
         boolean allowPrivate = r.nextInt(3) > 0;
         List<String> deny = pick(DENY_POOL, r, r.nextInt(3) == 0 ? 1 + r.nextInt(3) : 0);
         List<String> allow = pick(ALLOW_POOL, r, r.nextInt(4) == 0 ? 1 + r.nextInt(3) : 0);
+        return new Case(allowPrivate, deny, allow, dns, url);
+    }
+
+    static Case randomCase(Random r) {
         Map<String, List<InetAddress>> dns = new HashMap<>();
+        Case config = randomConfig(r, dns, "");
         String host = randomHost(r, dns);
         StringBuilder url = new StringBuilder();
         int schemeKind = r.nextInt(20);
@@ -100,7 +165,7 @@ class DestinationGuardFuzzTest {
             url.append(List.of("/", "/hook", "/a/../../b", "/%2e%2e/", "?q=1", "#frag", "/x?y=@169.254.169.254",
                     "\\@169.254.169.254/", "/%0d%0aHost:x").get(r.nextInt(9)));
         }
-        return new Case(allowPrivate, deny, allow, dns, url.toString());
+        return new Case(config.allowPrivate(), config.deny(), config.allow(), dns, url.toString());
     }
 
     private static List<String> pick(List<String> pool, Random r, int n) {
@@ -227,15 +292,26 @@ class DestinationGuardFuzzTest {
         });
     }
 
-    @Property(tries = TRIES, seed = "20260401")
-    void givenRandomUrl_thenGuardReturnsOnlyAllowedTargetsAndThrowsOnlyDocumentedExceptions(
-            @ForAll("cases") Case c) {
+    @Test
+    void givenRandomUrlAndAttackerDns_whenGuardChecks_thenOnlyAllowedTargetsAndDocumentedExceptions() {
+        FuzzRun run = FuzzRun.start("DestinationGuardFuzzTest random URLs", SEED, TRIES);
+        int[] registrations = {0};
+        run.forAll(DestinationGuardFuzzTest::caseFor, Case::toString, (i, c) -> checkUrl(run, c, registrations));
+        run.finish();
+        // the generator reaches every outcome, and allowed targets of both families
+        run.assertOccurred("outcome: allowed", "outcome: refused", "outcome: unknown host", "outcome: not a URI",
+                "allowed family: IPv4", "allowed family: IPv6", "registration checked: refused",
+                "registration checked: unknown host");
+    }
+
+    /** The property for one case; {@code registrations} counts the refused/unknown cases (every 50th is sampled). */
+    private static void checkUrl(FuzzRun run, Case c, int[] registrations) {
         URI uri;
         try {
             uri = new URI(c.url());
         } catch (URISyntaxException e) {
             // SubscriptionRequest.validate() refuses it before the guard ever sees it
-            Statistics.label("outcome").collect("not a URI");
+            run.count("outcome: not a URI");
             return;
         }
         AttackerDns dns = new AttackerDns(c.dns());
@@ -246,18 +322,18 @@ class DestinationGuardFuzzTest {
         } catch (DestinationRefusedException e) {
             assertTrue(e.getMessage().startsWith("refused destination: "), e.getMessage());
             assertFalse(e.getMessage().contains("s3cr3t"), () -> "user info echoed: " + e.getMessage());
-            Statistics.label("outcome").collect("refused");
-            checkRegistration(guard, uri, true);
+            run.count("outcome: refused");
+            checkRegistration(run, guard, uri, true, registrations);
             return;
         } catch (UnknownHostException e) {
-            Statistics.label("outcome").collect("unknown host");
-            checkRegistration(guard, uri, false);
+            run.count("outcome: unknown host");
+            checkRegistration(run, guard, uri, false, registrations);
             return;
         } catch (Throwable t) {
             fail("undocumented exception for " + c + ": " + t, t);
             return;
         }
-        Statistics.label("outcome").collect("allowed");
+        run.count("outcome: allowed");
         assertNotNull(target.address(), c::toString);
         InetAddress to = target.address();
         assertFalse(Addresses.alwaysRefused(to), () -> "connects to always-refused " + to + " for " + c);
@@ -268,7 +344,7 @@ class DestinationGuardFuzzTest {
         if (!dns.returned.isEmpty()) {
             assertTrue(dns.returned.contains(to), () -> "target not among the checked answers: " + c);
         } else {
-            assertTrue(dns.asked.isEmpty());
+            assertTrue(dns.asked.isEmpty(), () -> "asked DNS " + dns.asked + " but used no answer: " + c);
             if (uri.getHost() != null) {
                 assertEquals(uri.getHost().toLowerCase(Locale.ROOT).replaceAll("^\\[|]$", ""), target.host(),
                         c::toString);
@@ -288,24 +364,37 @@ class DestinationGuardFuzzTest {
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         assertTrue(scheme.equals("http") || scheme.equals("https"), c::toString);
+        // whatever the URL says, a target is on a TCP port (the guard refuses 0 and anything above 65535)
+        assertTrue(target.port() >= 1 && target.port() <= 65535, () -> "target port " + target.port() + ": " + c);
         if (uri.getHost() == null) {
             // registry-based authority (e.g. port 9999999999): SubscriptionRequest.validate() refuses it ("must
             // name a host"), so it never reaches a delivery; the guard reads the host from the authority and does not
             // see user info there (observation, not reachable)
-            Statistics.label("allowed without URI host").collect(uri.getRawAuthority().contains("@") ? "with @" : "no @");
+            run.count("allowed without URI host: " + (uri.getRawAuthority().contains("@") ? "with @" : "no @"));
             return;
         }
         assertEquals(null, uri.getRawUserInfo(), c::toString);
         int expectedPort = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
         assertEquals(expectedPort, target.port(), c::toString);
-        // a port above 65535 comes through (see the disabled property below); the rest of the target is checked
-        Statistics.label("allowed port").collect(target.port() <= 65535 ? "0..65535" : "> 65535 (bug)");
+        run.count("allowed port: " + (uri.getPort() < 0 ? "default" : "explicit"));
         // what HttpPoster hands to Vert.x as the server: an IP literal that parses back to the same address
         String server = to.getHostAddress();
         assertFalse(server.contains("%"), () -> "scoped connect target " + server + " for " + c);
         assertEquals(Addresses.byAddress(normal(to.getAddress())), Addresses.byAddress(normal(literalBytes(server))),
                 c::toString);
-        Statistics.label("allowed family").collect(to.getAddress().length == 4 ? "IPv4" : "IPv6");
+        run.count("allowed family: " + (to.getAddress().length == 4 ? "IPv4" : "IPv6"));
+    }
+
+    private static final List<String> HOSTS_THAT_PASS = List.of("127.0.0.1", "hooks.test", "[::1]", "10.0.0.1");
+    private static final int[] EDGE_PORTS = {65536, 65537, 99_999, 100_000, 999_998, 999_999};
+
+    /** A URL with a port in 65536..999999 on a host that would otherwise pass; the edge ports with every host. */
+    static URI portCase(int index, Random r) throws URISyntaxException {
+        int edge = FuzzRun.edgeCase(index, PORT_TRIES, EDGE_PORTS.length * HOSTS_THAT_PASS.size());
+        int port = edge >= 0 ? EDGE_PORTS[edge / HOSTS_THAT_PASS.size()] : 65536 + r.nextInt(999_999 - 65536 + 1);
+        String host = HOSTS_THAT_PASS.get(edge >= 0 ? edge % HOSTS_THAT_PASS.size()
+                : r.nextInt(HOSTS_THAT_PASS.size()));
+        return new URI("http://" + host + ":" + port + "/hook");
     }
 
     /**
@@ -314,34 +403,34 @@ class DestinationGuardFuzzTest {
      * {@code SocketAddress.inetSocketAddress} ("port p must be in range 0 <= p <= 65535"), which escapes
      * HttpPoster.post/deliver instead of becoming a failed attempt.
      */
-    @Property(tries = 200, seed = "20260401")
-    void givenPortAbove65535_thenRefusedOrNeverATarget(@ForAll @IntRange(min = 65536, max = 999_999) int port,
-            @ForAll("hostsThatPass") String host) throws Exception {
-        URI uri = new URI("http://" + host + ":" + port + "/hook");
-        Case c = new Case(true, List.of(), List.of(), Map.of("hooks.test", List.of(Addresses.byAddress(
-                new byte[] {93, (byte) 184, (byte) 215, 14}))), uri.toString());
-        try {
-            DestinationGuard.Target target = guard(c, new AttackerDns(c.dns())).check(uri);
-            assertTrue(target.port() <= 65535, () -> uri + " gives a connect target on port " + target.port());
-        } catch (DestinationRefusedException expected) {
-            // fine: a URL with an impossible port is refused
-        }
+    @Test
+    void givenPortAbove65535_whenGuardChecks_thenRefusedOrNeverATarget() {
+        FuzzRun run = FuzzRun.start("DestinationGuardFuzzTest ports above 65535", SEED, PORT_TRIES);
+        run.forAll(DestinationGuardFuzzTest::portCase, uri -> Fuzz.escape(uri.toString(), FuzzRun.SHOWN), (i, uri) -> {
+            Case c = new Case(true, List.of(), List.of(), Map.of("hooks.test", List.of(Addresses.byAddress(
+                    new byte[] {93, (byte) 184, (byte) 215, 14}))), uri.toString());
+            try {
+                DestinationGuard.Target target = guard(c, new AttackerDns(c.dns())).check(uri);
+                assertTrue(target.port() <= 65535, () -> uri + " gives a connect target on port " + target.port());
+                run.count("target on a TCP port");
+            } catch (DestinationRefusedException expected) {
+                // fine: a URL with an impossible port is refused
+                run.count("refused");
+            }
+        });
+        run.finish();
     }
-
-    @Provide
-    Arbitrary<String> hostsThatPass() {
-        return Arbitraries.of("127.0.0.1", "hooks.test", "[::1]", "10.0.0.1");
-    }
-
-    private static int registrations;
 
     /** The registration-time answer agrees with check() (sampled: every refusal is logged at INFO). */
-    private static void checkRegistration(DestinationGuard guard, URI uri, boolean refused) {
-        if (registrations++ % 50 != 0) {
+    private static void checkRegistration(FuzzRun run, DestinationGuard guard, URI uri, boolean refused,
+            int[] registrations) {
+        if (registrations[0]++ % 50 != 0) {
             return;
         }
         Optional<String> reason = guard.refusalAtRegistration(uri);
-        assertEquals(refused, reason.isPresent(), uri::toString);
+        assertEquals(refused, reason.isPresent(), () -> "refusalAtRegistration " + reason + " but check() "
+                + (refused ? "refused" : "did not know the host") + ": " + uri);
+        run.count("registration checked: " + (refused ? "refused" : "unknown host"));
     }
 
     /** ::ffff:a.b.c.d as a.b.c.d (the JDK and Vert.x read that text back as IPv4). */

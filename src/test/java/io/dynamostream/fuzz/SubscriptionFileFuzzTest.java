@@ -13,14 +13,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.dynamostream.subscription.SubscriptionFile;
 import io.dynamostream.subscription.SubscriptionRequest;
@@ -29,43 +23,79 @@ import io.dynamostream.subscription.SubscriptionRequest;
  * Issue 4, property 3: random YAML documents through {@link SubscriptionFile#read(Path, Function)}. Either every
  * returned entry passes {@link SubscriptionRequest#validate()} again, or the read throws InvalidFileException naming
  * the file; nothing else escapes (no StackOverflowError on deep nesting, no Jackson or SnakeYAML exception).
+ *
+ * <p>Plain JUnit: {@link FuzzRun} numbers the cases, seeds each one (default {@link #SEED}, {@code -Dfuzz.seed=N}
+ * to change it, {@code -Dfuzz.case=I} to replay one case) and mixes hand-picked documents ({@link #EDGES}) in with
+ * the random ones.
  */
 class SubscriptionFileFuzzTest {
 
+    static final long SEED = 20260402L;
     static final int TRIES = 2_000;
 
-    private static Path dir;
+    @TempDir
+    Path dir;
     private static final Map<String, String> ENV = Map.of("TOKEN", "abc123", "EMPTY", "", "URL",
             "http://127.0.0.1:9/hook", "TABLE", "People", "SECRET", "whsec_" + "A".repeat(44), "CRLF", "a\r\nb",
             "DOLLAR", "${TOKEN}", "BIG", "x".repeat(5000));
 
-    @BeforeContainer
-    static void tempDir() throws IOException {
-        dir = Files.createTempDirectory("fuzz-yaml");
-    }
-
-    @AfterContainer
-    static void cleanUp() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(dir);
-    }
-
-    /** A document as bytes, with a label for the statistics. */
+    /** A document as bytes, with a label for the outcome counts. */
     record Doc(String kind, byte[] bytes) {
         @Override
         public String toString() {
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            return kind + ": " + (text.length() > 2000 ? text.substring(0, 2000) + "...(" + text.length() + ")" : text);
+            return kind + " document (" + bytes.length + " bytes): " + Fuzz.escape(bytes, FuzzRun.SHOWN);
         }
     }
 
-    @Provide
-    Arbitrary<Doc> documents() {
-        return Arbitraries.randomValue(SubscriptionFileFuzzTest::randomDoc);
+    private static Doc edge(String text) {
+        return new Doc("edge", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final String VALID_ENTRY = "entries:\n  - table_name: People\n    url: http://127.0.0.1:9/hook\n";
+
+    /**
+     * Documents every run tries: empty and near-empty files, byte order marks and other encodings, a minimal and a
+     * complete valid entry, line-ending and indentation variants, duplicate keys, a self-referencing alias, very
+     * deep nesting, many entries, NUL bytes, and values at the documented limits.
+     */
+    static final List<Doc> EDGES = List.of(
+            new Doc("edge", new byte[0]), edge("\n"), edge(" "), edge("~"), edge("---\n"), edge("---\n...\n"),
+            edge("entries:"), edge("entries: []"), edge("entries: ~"), edge("entries: {}"), edge("entries: \"\""),
+            edge("entries:\n  - {}\n"), edge("entries:\n  -\n"), edge("[]"), edge("- a\n"), edge("\"entries\""),
+            edge(VALID_ENTRY), edge("\ufeff" + VALID_ENTRY), edge(VALID_ENTRY.replace("\n", "\r\n")),
+            edge(VALID_ENTRY.replace("\n", "\r")), edge(VALID_ENTRY.replace("  ", "\t")),
+            edge(VALID_ENTRY + VALID_ENTRY), edge(VALID_ENTRY + "entries: []\n"),
+            edge("entries: [{table_name: People, url: 'http://127.0.0.1:9/hook'}]"),
+            edge("entries:\n  - table_name: People\n    url: http://127.0.0.1:9/hook\n    starting_position: "
+                    + "TRIM_HORIZON\n    secret: whsec_" + "QUJD".repeat(8) + "\n    previous_secret: whsec_"
+                    + "QUJD".repeat(16) + "\n    headers:\n      Authorization: Bearer ${TOKEN}\n"),
+            edge("entries:\n  - table_name: People\n    url: http://127.0.0.1:9/hook\n    table_name: Orders\n"),
+            edge("entries:\n  - table_name: " + "a".repeat(255) + "\n    url: http://127.0.0.1:9/hook\n"),
+            edge("entries:\n  - table_name: " + "a".repeat(256) + "\n    url: http://127.0.0.1:9/hook\n"),
+            edge("entries:\n  - table_name: abc\n    url: http://127.0.0.1:9/" + "p".repeat(2020) + "\n"),
+            edge("entries:\n  - table_name: People\n    url: http://127.0.0.1:65535/\n"),
+            edge("entries:\n  - table_name: People\n    url: http://127.0.0.1:65536/\n"),
+            edge("entries:\n  - table_name: People\n    url: http://127.0.0.1:0/\n"),
+            edge("entries:\n  - table_name: People\n    url: http://169.254.169.254/\n"),
+            edge("entries: &a\n  - *a\n"), edge("a: &a [*a]\nentries: *a\n"),
+            edge("entries: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n"),
+            edge("entries:\n  - table_name: " + "{a: ".repeat(20_000) + "1" + "}".repeat(20_000) + "\n"),
+            edge("entries:\n" + "  - table_name: People\n    url: http://127.0.0.1:9/hook\n".repeat(2000)),
+            edge("entries:\n  - table_name: Peo\u0000ple\n    url: http://127.0.0.1:9/hook\n"),
+            edge("entries:\n  - table_name: ${TABLE}\n    url: ${URL}\n    headers:\n      X-Big: ${BIG}\n"),
+            edge("entries:\n  - table_name: ${TABLE}\n    url: ${URL}\n    headers:\n      X-Crlf: ${CRLF}\n"),
+            edge("entries:\n  - table_name: ${EMPTY}\n    url: ${URL}\n"),
+            edge("entries:\n  - table_name: ${DOLLAR}\n    url: ${URL}\n"),
+            new Doc("edge", ("\ufeff" + VALID_ENTRY).getBytes(StandardCharsets.UTF_16BE)),
+            new Doc("edge", VALID_ENTRY.getBytes(StandardCharsets.UTF_16)),
+            new Doc("edge", new byte[] {(byte) 0xff, (byte) 0xfe, 0, 0}), new Doc("edge", new byte[] {0, 0, 0}),
+            new Doc("edge", new byte[] {(byte) 0xc3}), new Doc("edge", new byte[] {(byte) 0xed, (byte) 0xa0,
+                    (byte) 0x80}));
+
+    /** Case {@code index} of the run: an edge case (spread evenly over the run) or a random document. */
+    static Doc docFor(int index, Random r) {
+        int edge = FuzzRun.edgeCase(index, TRIES, EDGES.size());
+        return edge >= 0 ? EDGES.get(edge) : randomDoc(r);
     }
 
     static Doc randomDoc(Random r) {
@@ -285,33 +315,46 @@ class SubscriptionFileFuzzTest {
         return sb.toString();
     }
 
-    private static int counter;
+    @Test
+    void givenRandomYaml_whenFileRead_thenValidEntriesOrInvalidFileExceptionNamingTheFile() {
+        FuzzRun run = FuzzRun.start("SubscriptionFileFuzzTest random YAML", SEED, TRIES);
+        run.forAll(SubscriptionFileFuzzTest::docFor, Doc::toString, (i, doc) -> checkDoc(run, i, doc));
+        run.finish();
+        // both verdicts occur, and every kind of document is generated
+        run.assertOccurred("verdict: entries", "verdict: invalid file", "mostly valid: entries",
+                "mostly valid: invalid file");
+        for (String kind : List.of("mostly valid", "entries", "nested", "binary", "mutated", "aliases", "text",
+                "edge")) {
+            run.assertOccurred("kind: " + kind);
+        }
+    }
 
-    @Property(tries = TRIES, seed = "20260402")
-    void givenRandomYaml_thenValidEntriesOrInvalidFileExceptionNamingTheFile(@ForAll("documents") Doc doc)
-            throws IOException {
-        Path file = dir.resolve("subs-" + (counter++ % 16) + ".yaml");
+    private void checkDoc(FuzzRun run, int index, Doc doc) throws IOException {
+        Path file = dir.resolve("subs-" + (index % 16) + ".yaml");
         Files.write(file, doc.bytes());
+        run.count("kind: " + doc.kind());
         List<SubscriptionRequest.Valid> entries;
         try {
             entries = SubscriptionFile.read(file, ENV::get);
         } catch (SubscriptionFile.InvalidFileException e) {
             assertTrue(e.getMessage().startsWith("Subscription file " + file.toAbsolutePath()),
                     () -> "message does not name the file: " + e.getMessage());
-            assertTrue(e.line() >= 0);
-            Statistics.label("outcome").collect(doc.kind() + ": invalid file");
+            assertTrue(e.line() >= 0, () -> "line " + e.line() + " in " + e.getMessage());
+            run.count(doc.kind() + ": invalid file");
+            run.count("verdict: invalid file");
             return;
         } catch (Throwable t) {
-            fail("undocumented " + t + " for " + doc, t);
+            fail("undocumented " + t, t);
             return;
         }
-        Statistics.label("outcome").collect(doc.kind() + ": " + (entries.isEmpty() ? "no entries" : "entries"));
+        run.count(doc.kind() + ": " + (entries.isEmpty() ? "no entries" : "entries"));
+        run.count("verdict: " + (entries.isEmpty() ? "no entries" : "entries"));
         for (SubscriptionRequest.Valid v : entries) {
             // the same rules once more, from the normalised values
             SubscriptionRequest again = new SubscriptionRequest(v.tableName(), v.url().toString(),
                     v.startingPosition().name(), null, null, v.headers());
-            assertDoesNotThrow(again::validate, () -> v + " from " + doc);
-            assertTrue(v.secrets().size() <= 2);
+            assertDoesNotThrow(again::validate, () -> "entry " + v + " does not validate again");
+            assertTrue(v.secrets().size() <= 2, () -> v.secrets().size() + " secrets in " + v);
         }
     }
 }
