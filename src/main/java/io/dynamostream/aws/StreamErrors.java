@@ -15,7 +15,7 @@ import software.amazon.awssdk.services.dynamodb.model.TrimmedDataAccessException
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 /**
- * What an error from the DynamoDB or DynamoDB Streams API means for a reader (design.md §3).
+ * What an error from the DynamoDB or DynamoDB Streams API means for a reader (the stream facts in src/site/markdown/architecture.md and the DynamoDB Streams API reference).
  */
 public enum StreamErrors {
     /** Throttling, 5xx, network: wait and retry the same call (I7). */

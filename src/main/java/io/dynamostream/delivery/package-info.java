@@ -7,5 +7,8 @@
  *
  * <p>May use: {@code state} (dead letters), {@code metrics} (attempt outcomes), {@code subscription} (the model),
  * {@code guard} (the SSRF guard, redaction), {@code config}.
+ *
+ * <p>Comments cite the service's invariants as (I1) to (I11); each is stated, with the tests that prove it, in
+ * {@code src/site/markdown/architecture.md}.
  */
 package io.dynamostream.delivery;

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.jboss.logging.Logger;
 
@@ -118,7 +119,7 @@ final class ShardCursor implements BatchDelivery.Listener {
 
     /** Builds the cursor's {@link BatchDelivery}; {@code running} says whether deliveries may go on. */
     interface DeliveryFactory {
-        BatchDelivery create(Subscription subscription, String shardId, java.util.function.BooleanSupplier running);
+        BatchDelivery create(Subscription subscription, String shardId, BooleanSupplier running);
     }
 
     /**

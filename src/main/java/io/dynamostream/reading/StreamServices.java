@@ -2,6 +2,7 @@ package io.dynamostream.reading;
 
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
+import java.util.function.BooleanSupplier;
 
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.delivery.BatchDelivery;
@@ -31,7 +32,7 @@ record StreamServices(DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, Dy
 
     /** The delivery of one subscription's batches on one shard of {@code streamArn}. */
     BatchDelivery delivery(Subscription subscription, String streamArn, String shardId,
-            java.util.function.BooleanSupplier running) {
+            BooleanSupplier running) {
         return new BatchDelivery(subscription, streamArn, shardId, destinations.of(subscription), retryPolicy, clock,
                 sleeper, deadLetters, incidents, running);
     }

@@ -9,5 +9,8 @@
  *
  * <p>May use: {@code delivery} (a cursor hands each batch to {@code BatchDelivery}), {@code state} (checkpoints),
  * {@code metrics}, {@code subscription} (the registry, the file), {@code aws}, {@code config}.
+ *
+ * <p>Comments cite the service's invariants as (I1) to (I11); each is stated, with the tests that prove it, in
+ * {@code src/site/markdown/architecture.md}.
  */
 package io.dynamostream.reading;

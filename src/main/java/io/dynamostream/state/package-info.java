@@ -7,5 +7,8 @@
  *
  * <p>May use: {@code subscription} (the documents' types and the port it implements), {@code aws} (sequence
  * numbers, the DynamoDB client), {@code config}.
+ *
+ * <p>Comments cite the service's invariants as (I1) to (I11); each is stated, with the tests that prove it, in
+ * {@code src/site/markdown/architecture.md}.
  */
 package io.dynamostream.state;
