@@ -7,10 +7,13 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 import static org.hamcrest.MatcherAssert.assertThat;
 
 import java.net.URI;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -91,16 +94,33 @@ class OperationsTest {
         for (String path : new String[] {"'/'", "'/subscriptions'"}) {
             String post = "paths." + path + ".post";
             assertThat(doc.getString(post + ".summary"), equalTo("Register a subscription"));
-            assertThat(doc.getMap(post + ".requestBody.content.'application/json'.examples.minimal.value"),
+            assertThat(doc.getMap(resolved(doc, post + ".requestBody")
+                            + ".content.'application/json'.examples.minimal.value"),
                     equalTo(Map.of("table_name", "People", "url", "http://localhost:9000/stream")));
             assertThat(doc.getMap(post + ".responses").keySet(), hasItems("201", "400", "415"));
-            assertThat(doc.getString(post + ".responses.'400'.content.'application/json'.schema.$ref"),
+            assertThat(doc.getString(resolved(doc, post + ".responses.'400'")
+                            + ".content.'application/json'.schema.$ref"),
                     equalTo("#/components/schemas/ErrorBody"));
         }
-        assertThat(doc.getString("paths.'/{id}'.delete.responses.'404'.content.'application/json'.schema.$ref"),
+        assertThat(doc.getString(resolved(doc, "paths.'/{id}'.delete.responses.'404'")
+                        + ".content.'application/json'.schema.$ref"),
                 equalTo("#/components/schemas/ErrorBody"));
         assertThat(doc.getMap("paths.'/subscriptions/{id}'.get.responses").keySet(), hasItems("200", "404"));
         assertThat(doc.getList("tags.name"), hasItems("Original API", "Subscriptions"));
+    }
+
+    /**
+     * The path of the object at {@code path}, or of the component it refers to when it is a {@code $ref}: shared
+     * request bodies and responses are components (META-INF/openapi.yaml) that operations refer to.
+     */
+    private static String resolved(JsonPath doc, String path) {
+        String ref = doc.getString(path + ".$ref");
+        if (ref == null) {
+            return path;
+        }
+        assertThat(ref, startsWith("#/components/"));
+        return Arrays.stream(ref.substring(2).split("/")).map(part -> "'" + part + "'")
+                .collect(Collectors.joining("."));
     }
 
     @Test
