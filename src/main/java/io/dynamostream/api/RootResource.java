@@ -64,6 +64,8 @@ public class RootResource {
     @RequestBody(ref = "NewSubscription")
     @APIResponse(responseCode = "201", ref = "SubscriptionCreated")
     @APIResponse(responseCode = "400", ref = "InvalidSubscription")
+    @APIResponse(responseCode = "409", ref = "TooManySubscriptions")
+    @APIResponse(responseCode = "413", ref = "BodyTooLarge")
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     public Response create(SubscriptionRequest request) {
         return SubscriptionsResource.created(registry, request);

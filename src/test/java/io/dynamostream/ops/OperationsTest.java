@@ -2,6 +2,7 @@ package io.dynamostream.ops;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
@@ -107,6 +108,25 @@ class OperationsTest {
                 equalTo("#/components/schemas/ErrorBody"));
         assertThat(doc.getMap("paths.'/subscriptions/{id}'.get.responses").keySet(), hasItems("200", "404"));
         assertThat(doc.getList("tags.name"), hasItems("Original API", "Subscriptions"));
+    }
+
+    @Test
+    void whenOpenApiFetched_thenBothRegistrationRoutesDocumentEveryRefusalWithTheErrorBody() {
+        JsonPath doc = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .extract().jsonPath();
+
+        for (String path : new String[] {"'/'", "'/subscriptions'"}) {
+            String responses = "paths." + path + ".post.responses";
+            assertThat(path, doc.getMap(responses).keySet(), hasItems("201", "400", "409", "413", "415"));
+            assertThat(path, doc.getString(resolved(doc, responses + ".'201'")
+                    + ".content.'application/json'.schema.$ref"), equalTo("#/components/schemas/Subscription"));
+            for (String code : new String[] {"400", "409", "413", "415"}) {
+                String response = resolved(doc, responses + ".'" + code + "'");
+                assertThat(path + " " + code, doc.getString(response + ".description"), not(emptyOrNullString()));
+                assertThat(path + " " + code, doc.getString(response + ".content.'application/json'.schema.$ref"),
+                        equalTo("#/components/schemas/ErrorBody"));
+            }
+        }
     }
 
     /**
