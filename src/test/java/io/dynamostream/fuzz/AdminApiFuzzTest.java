@@ -39,7 +39,8 @@ import net.jqwik.engine.SourceOfRandomness;
 
 import io.dynamostream.guard.DestinationResolver;
 import io.dynamostream.e2e.LocalDynamoDbTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,7 +55,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * resolver does not know; tables do not exist, so a registered subscription ends in ERROR without any delivery.
  */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class AdminApiFuzzTest {
 
     static final long SEED = 20260403L;

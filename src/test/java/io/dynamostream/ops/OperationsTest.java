@@ -22,14 +22,15 @@ import org.junit.jupiter.api.Test;
 import io.dynamostream.e2e.Api;
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.e2e.LocalDynamoDbTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /** What an operator sees: health endpoints, the OpenAPI document and Swagger UI. */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class OperationsTest {
 
     private static final String TABLE = "OpsPeople";
