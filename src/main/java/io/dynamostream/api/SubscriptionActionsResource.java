@@ -38,6 +38,7 @@ import io.dynamostream.subscription.SubscriptionRegistry;
  */
 @Path("/subscriptions/{id}")
 @Tag(name = "Subscriptions")
+@APIResponse(responseCode = "404", description = "No subscription has this id.")
 @Produces(MediaType.APPLICATION_JSON)
 public class SubscriptionActionsResource {
 
@@ -57,9 +58,7 @@ public class SubscriptionActionsResource {
             description = "Reading stops after the batch in flight; checkpoints are kept. RUNNING or RETRYING only.")
     @APIResponse(responseCode = "200", description = "Now PAUSED.", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SubscriptionView.Detail.class)))
-    @APIResponse(responseCode = "404", description = "No subscription has this id.")
-    @APIResponse(responseCode = "409", description = "Not RUNNING or RETRYING.",
-            content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "409", ref = "WrongStatus", description = "Not RUNNING or RETRYING.")
     public SubscriptionView.Detail pause(@PathParam("id") String id) {
         return view(supervisor.pause(id), id);
     }
@@ -69,9 +68,7 @@ public class SubscriptionActionsResource {
     @Operation(summary = "Resume a paused subscription", description = "Reading goes on from the checkpoints.")
     @APIResponse(responseCode = "200", description = "RUNNING again.", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SubscriptionView.Detail.class)))
-    @APIResponse(responseCode = "404", description = "No subscription has this id.")
-    @APIResponse(responseCode = "409", description = "Not PAUSED.",
-            content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "409", ref = "WrongStatus", description = "Not PAUSED.")
     public SubscriptionView.Detail resume(@PathParam("id") String id) {
         return view(supervisor.resume(id), id);
     }
@@ -82,9 +79,7 @@ public class SubscriptionActionsResource {
             description = "Reading goes on from the checkpoints: the batch that failed is tried again.")
     @APIResponse(responseCode = "200", description = "RUNNING again.", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SubscriptionView.Detail.class)))
-    @APIResponse(responseCode = "404", description = "No subscription has this id.")
-    @APIResponse(responseCode = "409", description = "Not in ERROR or CLOSED.",
-            content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "409", ref = "WrongStatus", description = "Not in ERROR or CLOSED.")
     public SubscriptionView.Detail restart(@PathParam("id") String id) {
         return view(supervisor.restart(id), id);
     }
@@ -96,7 +91,6 @@ public class SubscriptionActionsResource {
     @APIResponse(responseCode = "200", description = "The dead letters (an empty array when none).",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = DeadLetter.class)))
-    @APIResponse(responseCode = "404", description = "No subscription has this id.")
     public List<DeadLetter> deadLetters(@PathParam("id") String id) {
         registry.find(id).orElseThrow(() -> notFound(id));
         return deadLetters.list(id).stream().map(DeadLetter::withoutBody).toList();
@@ -154,7 +148,6 @@ public class SubscriptionActionsResource {
     @APIResponse(responseCode = "200", description = "How many were delivered and deleted, and how many are left.",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = Redelivery.class)))
-    @APIResponse(responseCode = "404", description = "No subscription has this id.")
     @APIResponse(responseCode = "502", description = "One failed; the ones before it were delivered and deleted.",
             content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Response redeliverAll(@PathParam("id") String id) {

@@ -16,9 +16,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -58,29 +56,12 @@ public class SubscriptionsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Register a subscription",
             description = "Subscribes a URL to a table's stream. Same as POST /.")
-    @RequestBody(required = true, description = "The table to read and the URL to POST its records to.",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = SubscriptionRequest.class),
-                    examples = {
-                        @ExampleObject(name = "minimal", summary = "The original tool's request",
-                                value = ApiExamples.REQUEST),
-                        @ExampleObject(name = "from the oldest record", summary = "Start at TRIM_HORIZON",
-                                value = ApiExamples.REQUEST_FROM_OLDEST)}))
-    @APIResponse(responseCode = "201", description = "Registered; reading starts before the response is sent.",
-            headers = @Header(name = "Location", description = "/subscriptions/{id}",
-                    schema = @Schema(type = SchemaType.STRING)),
-            content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = SubscriptionView.Detail.class),
-                    examples = @ExampleObject(name = "created", value = ApiExamples.CREATED)))
-    @APIResponse(responseCode = "400", description = "Invalid request: every invalid field with its reasons, "
-            + "or malformed JSON.",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = ErrorBody.class),
-                    examples = @ExampleObject(name = "invalid fields", value = ApiExamples.INVALID)))
-    @APIResponse(responseCode = "415", description = "The body is not sent as application/json.",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = ErrorBody.class),
-                    examples = @ExampleObject(name = "wrong content type", value = ApiExamples.UNSUPPORTED_TYPE)))
+    @RequestBody(ref = "NewSubscription")
+    @APIResponse(responseCode = "201", ref = "SubscriptionCreated")
+    @APIResponse(responseCode = "400", ref = "InvalidSubscription")
+    @APIResponse(responseCode = "409", ref = "TooManySubscriptions")
+    @APIResponse(responseCode = "413", ref = "BodyTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     public Response create(SubscriptionRequest request) {
         return created(supervisor, request);
     }
@@ -92,10 +73,7 @@ public class SubscriptionsResource {
     @APIResponse(responseCode = "200", description = "The subscription, with shards.",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = SubscriptionView.Detail.class)))
-    @APIResponse(responseCode = "404", description = "No subscription has this id.",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = ErrorBody.class),
-                    examples = @ExampleObject(name = "unknown id", value = ApiExamples.NOT_FOUND)))
+    @APIResponse(responseCode = "404", ref = "SubscriptionNotFound")
     public SubscriptionView.Detail get(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
             @PathParam("id") String id) {
         return registry.find(id).map(s -> SubscriptionView.Detail.of(s, true)).orElseThrow(() -> notFound(id));
@@ -105,10 +83,7 @@ public class SubscriptionsResource {
     @Path("{id}")
     @Operation(summary = "Remove a subscription", description = "Its deliveries stop. Same as DELETE /{id}.")
     @APIResponse(responseCode = "204", description = "Removed.")
-    @APIResponse(responseCode = "404", description = "No subscription has this id.",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = ErrorBody.class),
-                    examples = @ExampleObject(name = "unknown id", value = ApiExamples.NOT_FOUND)))
+    @APIResponse(responseCode = "404", ref = "SubscriptionNotFound")
     public Response delete(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
             @PathParam("id") String id) {
         return deleted(supervisor, id);

@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 /**
  * Produces the DynamoDB and DynamoDB Streams clients the service reads with. The Streams client takes endpoint,
  * region and credentials from the DynamoDB client that the quarkus-amazon-dynamodb extension configured
- * ({@code quarkus.dynamodb.*}, {@code DYNAMODB_ENDPOINT_URL}), so one setting drives both.
+ * ({@code quarkus.dynamodb.*}, {@code DYNAMODB_ENDPOINT_URL}), and its HTTP client from the same
+ * {@code quarkus.dynamodb.sync-client.*} settings, so one setting drives both.
  *
  * <p>When {@code dynamo-stream.local-server.enabled} is on (dev mode) and no endpoint is configured, the bundled local
  * DynamoDB + Streams server is started and both clients point at it.
@@ -37,6 +38,12 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 class StreamsClientProducer {
 
     private static final Logger LOG = Logger.getLogger(StreamsClientProducer.class);
+
+    /**
+     * How long one Streams call attempt may take unless {@code quarkus.dynamodb.api-call-attempt-timeout} says: a
+     * GetRecords that hangs must not hold its shard's reader for long, whatever the socket timeout.
+     */
+    static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
 
     private final Optional<URI> configuredEndpoint;
     private final DynamoStreamConfig config;
@@ -64,17 +71,27 @@ class StreamsClientProducer {
         return extensionClient.get();
     }
 
+    /**
+     * The Streams client: endpoint, region and credentials from the DynamoDB client; its HTTP client from the
+     * {@code quarkus.dynamodb.sync-client.*} settings, like the DynamoDB client's ({@link StreamsHttpClient}); each
+     * attempt cut at {@code quarkus.dynamodb.api-call-attempt-timeout}, or at {@link #DEFAULT_ATTEMPT_TIMEOUT}, and
+     * the whole call at {@code quarkus.dynamodb.api-call-timeout} when set. Against the bundled local server, the
+     * plain URL connection client like the DynamoDB client's there.
+     */
     @Produces
     @ApplicationScoped
-    DynamoDbStreamsClient streams(@ReaderClient DynamoDbClient dynamoDb) {
+    DynamoDbStreamsClient streams(@ReaderClient DynamoDbClient dynamoDb, StreamsHttpClient http) {
         DynamoDbServiceClientConfiguration cfg = dynamoDb.serviceClientConfiguration();
+        ClientOverrideConfiguration dynamoDbOverrides = cfg.overrideConfiguration();
+        boolean local = localEndpoint().isPresent();
+        var overrides = ClientOverrideConfiguration.builder()
+                .apiCallAttemptTimeout(dynamoDbOverrides.apiCallAttemptTimeout().orElse(DEFAULT_ATTEMPT_TIMEOUT));
+        dynamoDbOverrides.apiCallTimeout().ifPresent(overrides::apiCallTimeout);
         var builder = DynamoDbStreamsClient.builder()
                 .region(cfg.region())
                 .credentialsProvider(cfg.credentialsProvider())
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(ClientOverrideConfiguration.builder()
-                        .apiCallAttemptTimeout(Duration.ofSeconds(10))
-                        .build());
+                .httpClientBuilder(local ? UrlConnectionHttpClient.builder() : http.builder())
+                .overrideConfiguration(overrides.build());
         cfg.endpointOverride().ifPresent(builder::endpointOverride);
         LOG.infof("DynamoDB Streams client: region %s, endpoint %s", cfg.region(),
                 cfg.endpointOverride().map(URI::toString).orElse("AWS default"));

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
@@ -46,7 +47,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * behind when the records were trimmed finds its position gone.
  */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class AwsFaultsTest {
 
     private static final AtomicInteger TABLES = new AtomicInteger();

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import io.dynamostream.guard.DestinationResolver;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -36,7 +37,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * and DNS rebinding between registration and delivery. DNS is played by a test resolver installed per test.
  */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class DestinationGuardE2ETest {
 
     private static final AtomicInteger TABLES = new AtomicInteger();

@@ -38,7 +38,8 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
@@ -51,8 +52,8 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * subscription registered through {@code POST /} gets the default of ten attempts per batch, then ERROR.
  */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
-@QuarkusTestResource(WireMockReceiverResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(value = WireMockReceiverResource.class, scope = TestResourceScope.GLOBAL)
 class ReceiverFaultsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -34,7 +34,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.dynamostream.guard.DestinationResolver;
 import io.dynamostream.e2e.LocalDynamoDbTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
@@ -50,7 +51,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * resolver does not know; tables do not exist, so a registered subscription ends in ERROR without any delivery.
  */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class AdminApiFuzzTest {
 
     static final long SEED = 20260403L;

@@ -9,14 +9,15 @@ import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 import io.dynamostream.e2e.Dynamo;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /** No API key configured (the default app): the API stays open like the original tool, with a startup warning. */
 @QuarkusTest
-@QuarkusTestResource(LogCaptureTestResource.class)
+@WithTestResource(value = LogCaptureTestResource.class, scope = TestResourceScope.GLOBAL)
 class OpenAdminApiTest {
 
     @Test

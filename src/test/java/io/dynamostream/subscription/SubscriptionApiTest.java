@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.e2e.LocalDynamoDbTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -35,7 +36,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /** Every route of the admin API, every status code and error body. */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class SubscriptionApiTest {
 
     private static final String TABLE = "ApiPeople";

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.e2e.LocalDynamoDbTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -20,7 +21,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /** {@code dynamo-stream.limits.max-subscriptions}: one more than the cap is a 409 with a clear message. */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 @TestProfile(SubscriptionCapTest.CapOfTwo.class)
 class SubscriptionCapTest {
 

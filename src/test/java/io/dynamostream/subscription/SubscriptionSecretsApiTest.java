@@ -17,14 +17,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.e2e.LocalDynamoDbTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /** Secrets go in through the API and never come out of it; bad secrets and headers get a 400 naming the field. */
 @QuarkusTest
-@QuarkusTestResource(LocalDynamoDbTestResource.class)
+@WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class SubscriptionSecretsApiTest {
 
     private static final String TABLE = "SecretsPeople";
