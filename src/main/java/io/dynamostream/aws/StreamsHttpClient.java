@@ -26,10 +26,10 @@ import software.amazon.awssdk.http.SdkHttpClient;
  */
 @Singleton
 @IfBuildProperty(name = StreamsHttpClient.TYPE, stringValue = "url", enableIfMissing = true)
-public class StreamsHttpClient {
+class StreamsHttpClient {
 
     /** The extension's build-time setting that chooses the sync HTTP client. */
-    public static final String TYPE = "quarkus.dynamodb.sync-client.type";
+    static final String TYPE = "quarkus.dynamodb.sync-client.type";
 
     private final DynamoDbConfig config;
 
@@ -38,7 +38,7 @@ public class StreamsHttpClient {
     }
 
     /** A new builder of the configured HTTP client. */
-    public SdkHttpClient.Builder<?> builder() {
+    SdkHttpClient.Builder<?> builder() {
         // "dynamodb" names the settings in the extension's validation messages (quarkus.dynamodb.sync-client...)
         return new AmazonClientUrlConnectionTransportRecorder()
                 .configureSync("dynamodb", new RuntimeValue<>(config.syncClient())).getValue();
