@@ -13,7 +13,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -88,7 +90,9 @@ public final class LambdaPayload {
         }
         String arnRegion = null;
         boolean arnRegionParsed = false;
-        try (ByteArrayBuilder out = new ByteArrayBuilder(null, Math.min(512 * records.size(), 256 * 1024))) {
+        // the output buffer's blocks come from Jackson's public recycler pool, as the generator's own buffers do
+        BufferRecycler recycler = JsonRecyclerPools.defaultPool().acquireAndLinkPooled();
+        try (ByteArrayBuilder out = new ByteArrayBuilder(recycler, Math.min(512 * records.size(), 256 * 1024))) {
             try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
                 g.writeStartObject();
                 g.writeFieldName(RECORDS);
@@ -107,9 +111,13 @@ public final class LambdaPayload {
                 g.writeEndArray();
                 g.writeEndObject();
             }
-            return out.toByteArray();
+            byte[] result = out.toByteArray();
+            out.release();
+            return result;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not write Lambda DynamoDB event", e);
+        } finally {
+            recycler.releaseToPool();
         }
     }
 

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,6 +20,8 @@ import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
+import io.dynamostream.TestClock;
+import io.dynamostream.TestRecords;
 import io.dynamostream.metrics.StreamMetrics.AttemptOutcome;
 import io.dynamostream.state.StateStores;
 import io.dynamostream.subscription.DeadLetter;
@@ -33,10 +33,7 @@ import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRequest;
 import io.dynamostream.subscription.SubscriptionStatus;
 import io.dynamostream.subscription.SubscriptionStore;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.OperationType;
 import software.amazon.awssdk.services.dynamodb.model.Record;
-import software.amazon.awssdk.services.dynamodb.model.StreamRecord;
 
 /**
  * Every path of {@link BatchDelivery} (retries, backoff, Retry-After, bisection, record age, 410, on_failure) with a
@@ -47,7 +44,7 @@ class BatchDeliveryTest {
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
     private static final String ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/People/stream/2026";
 
-    private final MutableClock clock = new MutableClock(NOW);
+    private final TestClock clock = new TestClock(NOW);
     private final List<Duration> waits = new ArrayList<>();
     private final List<DeliveryIncident> incidents = new ArrayList<>();
     private final StateStores stores = StateStores.inMemory();
@@ -98,32 +95,6 @@ class BatchDeliveryTest {
         }
     }
 
-    private static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-    }
 
     static Destination.Attempt delivered() {
         return new Destination.Attempt.Delivered("HTTP 200", AttemptOutcome.SUCCESS, Duration.ofMillis(3));
@@ -143,20 +114,9 @@ class BatchDeliveryTest {
                 AttemptOutcome.CLIENT_ERROR, Duration.ofMillis(1), null));
     }
 
-    private static Record record(long sequence, Instant created) {
-        return Record.builder().eventID("e" + sequence).eventName(OperationType.INSERT)
-                .dynamodb(StreamRecord.builder().sequenceNumber(Long.toString(sequence))
-                        .approximateCreationDateTime(created).keys(Map.of("id", AttributeValue.fromS("k" + sequence)))
-                        .sizeBytes(10L).build())
-                .build();
-    }
 
     private static List<Record> records(long from, long to) {
-        List<Record> out = new ArrayList<>();
-        for (long s = from; s <= to; s++) {
-            out.add(record(s, NOW.minusSeconds(5)));
-        }
-        return out;
+        return TestRecords.records(from, to, NOW.minusSeconds(5));
     }
 
     private static String seqs(List<Record> records) {
@@ -345,8 +305,8 @@ class BatchDeliveryTest {
     void givenRecordsOlderThanTheMaximumAge_whenDelivering_thenTheyAreGivenUpAndTheRestDelivered() throws Exception {
         ScriptedDestination destination = new ScriptedDestination();
         Subscription s = subscription(settings(9, Duration.ofSeconds(60), false, OnFailure.SKIP));
-        List<Record> batch = List.of(record(1, NOW.minusSeconds(600)), record(2, NOW.minusSeconds(61)),
-                record(3, NOW.minusSeconds(59)), record(4, NOW));
+        List<Record> batch = List.of(TestRecords.record(1, NOW.minusSeconds(600)), TestRecords.record(2, NOW.minusSeconds(61)),
+                TestRecords.record(3, NOW.minusSeconds(59)), TestRecords.record(4, NOW));
 
         BatchDelivery.Outcome outcome = delivery(s, destination).deliver(batch, listener);
 

@@ -5,10 +5,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.microprofile.health.HealthCheckResponse.Status;
@@ -19,12 +17,13 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ListTablesRequest;
 import software.amazon.awssdk.services.dynamodb.model.ListTablesResponse;
 
+import io.dynamostream.TestClock;
+
 class DynamoDbReadinessCheckTest {
 
     private final AtomicInteger calls = new AtomicInteger();
     private volatile RuntimeException failure;
     private volatile ListTablesRequest lastRequest;
-    private Instant now = Instant.parse("2026-03-30T12:00:00Z");
 
     private final DynamoDbClient dynamoDb = new DynamoDbClient() {
         @Override
@@ -47,22 +46,7 @@ class DynamoDbReadinessCheckTest {
         }
     };
 
-    private final Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    };
+    private final TestClock clock = new TestClock(Instant.parse("2026-03-30T12:00:00Z"));
 
     private final DynamoDbReadinessCheck check =
             new DynamoDbReadinessCheck(dynamoDb, Duration.ofSeconds(2), Duration.ofSeconds(2), clock);
@@ -79,10 +63,10 @@ class DynamoDbReadinessCheckTest {
     @Test
     void givenProbesWithinTheCacheTime_thenDynamoDbIsCalledOnce() {
         check.call();
-        now = now.plusMillis(1999);
+        clock.advance(Duration.ofMillis(1999));
         check.call();
         assertEquals(1, calls.get());
-        now = now.plusMillis(1);
+        clock.advance(Duration.ofMillis(1));
         check.call();
         assertEquals(2, calls.get());
     }
@@ -102,7 +86,7 @@ class DynamoDbReadinessCheckTest {
         failure = SdkClientException.create("Connection refused");
         assertEquals(Status.DOWN, check.call().getStatus());
         failure = null;
-        now = now.plusSeconds(2);
+        clock.advance(Duration.ofSeconds(2));
         assertEquals(Status.UP, check.call().getStatus());
     }
 }

@@ -20,6 +20,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.dynamostream.TestRecords;
 import io.dynamostream.delivery.BatchDelivery;
 import io.dynamostream.delivery.DeadLetters;
 import io.dynamostream.delivery.Destination;
@@ -39,10 +40,7 @@ import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.OperationType;
 import software.amazon.awssdk.services.dynamodb.model.Record;
-import software.amazon.awssdk.services.dynamodb.model.StreamRecord;
 
 /**
  * The cursor's checkpoint rules against a real buffer and registry, with a scripted destination: what is stored when
@@ -109,20 +107,13 @@ class ShardCursorTest {
         return new Destination.Attempt.Delivered("HTTP 200", AttemptOutcome.SUCCESS, Duration.ZERO);
     }
 
-    private static Record record(long sequence, Instant created) {
-        return Record.builder().eventID("e" + sequence).eventName(OperationType.INSERT)
-                .dynamodb(StreamRecord.builder().sequenceNumber(Long.toString(sequence))
-                        .approximateCreationDateTime(created).keys(Map.of("id", AttributeValue.fromS("k" + sequence)))
-                        .build())
-                .build();
-    }
 
     private static List<Record> records(long from, long to) {
-        List<Record> out = new ArrayList<>();
-        for (long s = from; s <= to; s++) {
-            out.add(record(s, CREATED.plusSeconds(1)));
-        }
-        return out;
+        return TestRecords.records(from, to, CREATED.plusSeconds(1));
+    }
+
+    private static Record record(long sequence, Instant created) {
+        return TestRecords.record(sequence, created);
     }
 
     private Subscription register(int batchSize, StartingPosition position, DeliverySettings.OnFailure onFailure) {
