@@ -11,14 +11,14 @@ import jakarta.enterprise.inject.Produces;
  * honours the JVM's DNS cache TTLs; blocking). Produced as the interface type so that tests can replace it with
  * {@code QuarkusMock.installMockForType(fake, DestinationResolver.class)}.
  */
-public final class DestinationSystemResolver {
+final class DestinationSystemResolver {
 
     private DestinationSystemResolver() {
     }
 
     @Produces
     @ApplicationScoped
-    public static DestinationResolver system() {
+    static DestinationResolver system() {
         return host -> List.of(InetAddress.getAllByName(host));
     }
 }
