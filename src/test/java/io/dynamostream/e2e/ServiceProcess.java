@@ -214,6 +214,27 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The first ERROR record of a JSON console log ({@code output}, one object per line; other lines, such as JVM
+     * warnings on stderr, are skipped), or fails when there is none.
+     */
+    public static JsonNode firstErrorRecord(String output) {
+        for (String line : output.split("\\R")) {
+            if (!line.startsWith("{")) {
+                continue;
+            }
+            try {
+                JsonNode record = JSON.readTree(line);
+                if ("ERROR".equals(record.path("level").asText())) {
+                    return record;
+                }
+            } catch (IOException notJson) {
+                // not a log record
+            }
+        }
+        throw new AssertionError("no ERROR record in:\n" + output);
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -3,6 +3,8 @@ package io.dynamostream.state;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.dynamostream.e2e.ServiceProcess;
 
 /**
  * What an operator sees when the embedded store cannot be used: the packaged service stops at startup with a message
@@ -38,7 +42,11 @@ class StateStoreStartupIT {
         try {
             assertTrue(service.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");
             assertNotEquals(0, service.exitValue());
-            assertThat(Files.readString(log), containsString("Cannot create the state directory " + stateDir));
+            String output = Files.readString(log);
+            assertThat(output, containsString("Cannot create the state directory " + stateDir));
+            assertThat(ServiceProcess.firstErrorRecord(output).get("message").asText(),
+                    startsWith("dynamo-stream could not start: Cannot create the state directory " + stateDir));
+            assertThat(output, not(containsString("\tat ")));
         } finally {
             service.destroyForcibly();
         }
@@ -59,8 +67,11 @@ class StateStoreStartupIT {
 
             assertTrue(second.waitFor(60, TimeUnit.SECONDS), "the second instance must stop by itself");
             assertNotEquals(0, second.exitValue());
-            assertThat(Files.readString(secondLog), containsString("The state file "
-                    + stateDir.resolve("state.mv.db") + " is in use by another process"));
+            String output = Files.readString(secondLog);
+            assertThat(ServiceProcess.firstErrorRecord(output).get("message").asText(), startsWith(
+                    "dynamo-stream could not start: The state file " + stateDir.resolve("state.mv.db")
+                            + " is in use by another process"));
+            assertThat(output, not(containsString("\tat ")));
             assertTrue(first.isAlive(), "the first instance keeps running");
         } finally {
             first.destroyForcibly();

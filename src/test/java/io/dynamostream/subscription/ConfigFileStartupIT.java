@@ -3,7 +3,10 @@ package io.dynamostream.subscription;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.dynamostream.e2e.Dynamo;
+import io.dynamostream.e2e.ServiceProcess;
 import io.dynamostream.dev.LocalDynamoDbServer;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
@@ -53,9 +58,64 @@ class ConfigFileStartupIT {
             String output = new String(service.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertNotEquals(0, service.exitValue());
             assertThat(output, containsString("Subscription file " + file.toAbsolutePath() + ", line 3"));
+            assertThat(ServiceProcess.firstErrorRecord(output).get("message").asText(),
+                    startsWith("dynamo-stream could not start: Subscription file " + file.toAbsolutePath()
+                            + ", line 3: "));
+            assertThat(output, not(containsString("\tat ")));
         } finally {
             service.destroyForcibly();
         }
+    }
+
+    @Test
+    void givenUnknownKeyInConfigFile_whenServiceStarts_thenTheFirstErrorIsOneLineNamingFileLineAndKey()
+            throws Exception {
+        Path file = dir.resolve("config.yml");
+        Files.writeString(file, """
+                entries:
+                  - table_name: People
+                    url: http://localhost:9000/streams
+                    batchsize: 5
+                """);
+        String output = runToExit(Map.of("CONFIG_PATH", file.toString()));
+
+        JsonNode first = ServiceProcess.firstErrorRecord(output);
+        assertEquals("dynamo-stream could not start: Subscription file " + file.toAbsolutePath()
+                + ", line 4: entry 1: unknown key 'batchsize' (allowed: table_name, url, starting_position, secret, "
+                + "previous_secret, headers, batch_size, maximum_batching_window_in_seconds, maximum_retry_attempts, "
+                + "maximum_record_age_in_seconds, bisect_batch_on_function_error, on_failure)",
+                first.get("message").asText());
+        assertFalse(first.has("exception"), "no stack trace at the default level: " + first);
+        assertThat(output, not(containsString("Failed to start")));
+        assertThat(output, not(containsString("\tat ")));
+    }
+
+    @Test
+    void givenUnknownKeyAndTextLogs_whenServiceStarts_thenTheFirstErrorLineIsTheReasonWithoutStackFrames()
+            throws Exception {
+        Path file = dir.resolve("config.yml");
+        Files.writeString(file, "entries:\n  - table_name: People\n    url: http://localhost:9000/streams\n"
+                + "    batchsize: 5\n");
+        String output = runToExit(Map.of("CONFIG_PATH", file.toString(), "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false"));
+
+        String firstError = output.lines().filter(l -> l.contains(" ERROR ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no ERROR line in\n" + output));
+        assertThat(firstError, containsString("dynamo-stream could not start: Subscription file "
+                + file.toAbsolutePath() + ", line 4: entry 1: unknown key 'batchsize' (allowed: "));
+        assertThat(output, not(containsString("\tat ")));
+    }
+
+    @Test
+    void givenInvalidSetting_whenServiceStarts_thenTheFirstLineIsOneJsonRecordNamingTheProperty() throws Exception {
+        String output = runToExit(Map.of("DYNAMO_STREAM_READER_IDLE_INTERVAL", "soon"));
+
+        String firstLine = output.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+        JsonNode record = new ObjectMapper().readTree(firstLine);
+        assertEquals("ERROR", record.get("level").asText());
+        assertThat(record.get("message").asText(), startsWith("dynamo-stream could not start: "));
+        assertThat(record.get("message").asText(), containsString(
+                "dynamo-stream.reader.idle-interval with the config value \"soon\""));
+        assertThat(output, not(containsString("\tat ")));
     }
 
     @Test
@@ -115,6 +175,22 @@ class ConfigFileStartupIT {
                 service.waitFor(20, TimeUnit.SECONDS);
                 service.destroyForcibly();
             }
+        }
+    }
+
+    /** Runs the service with {@code env} (and a port, an unreachable endpoint, a store of its own) until it exits. */
+    private String runToExit(Map<String, String> env) throws Exception {
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(Map.of("PORT", Integer.toString(freePort()), "DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9",
+                "AWS_REGION", "us-east-1", "DYNAMO_STREAM_STATE_DIR", dir.resolve("state").toString()));
+        Process service = start(all);
+        try {
+            String output = new String(service.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(service.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");
+            assertNotEquals(0, service.exitValue(), output);
+            return output;
+        } finally {
+            service.destroyForcibly();
         }
     }
 
