@@ -10,9 +10,11 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import io.dynamostream.subscription.FieldError;
 import io.dynamostream.subscription.InvalidSubscriptionException;
+import io.dynamostream.subscription.SubscriptionRequest;
 import io.dynamostream.subscription.SubscriptionStateException;
 import io.dynamostream.subscription.TooManySubscriptionsException;
 
@@ -51,6 +53,12 @@ public class ExceptionMappers {
 
     @ServerExceptionMapper
     public Response malformedJson(JsonProcessingException e) {
+        if (e instanceof StrictRequestReader.UnknownFieldsException unknown) {
+            return unknownFields(unknown.fields());
+        }
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return unknownFields(List.of(unknown.getPropertyName()));
+        }
         if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             String field = mismatch.getPath().get(mismatch.getPath().size() - 1).getFieldName();
             String expected = mismatch instanceof InvalidFormatException ? "has an invalid value" : expected(mismatch);
@@ -66,6 +74,14 @@ public class ExceptionMappers {
             detail += " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
         }
         return json(400, new ErrorBody("malformed JSON: " + detail));
+    }
+
+    /** Each unknown field of a request, with every field the request may have (as the YAML file lists them). */
+    private static Response unknownFields(List<String> fields) {
+        List<String> message = List.of("unknown field (allowed: " + String.join(", ", SubscriptionRequest.FIELDS)
+                + ")");
+        return json(400, new ErrorBody("invalid subscription",
+                fields.stream().map(field -> new FieldError(field, message)).toList()));
     }
 
     /** What the field should have been, from the type Jackson tried to read. */

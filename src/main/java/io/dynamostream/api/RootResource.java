@@ -23,6 +23,9 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
+
 import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -70,6 +73,7 @@ public class RootResource {
     @APIResponse(responseCode = "409", ref = "TooManySubscriptions")
     @APIResponse(responseCode = "413", ref = "BodyTooLarge")
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+    @CustomDeserialization(StrictRequestReader.class)
     public Response create(SubscriptionRequest request) {
         return SubscriptionsResource.created(supervisor, request);
     }

@@ -164,7 +164,8 @@ public final class BatchDelivery {
                     if (settings.bisectOnError() && records.size() > 1) {
                         listener.failed("batch of " + records.size() + " records failed (" + reason
                                 + "); splitting it in two");
-                        if (!pause(backoff.backoff(failed + 1), retry)) {
+                        if (!pause(backoff.backoff(failed + 1), retry, attempt(failed + 1), "; splitting the batch of "
+                                + records.size() + " records in two (a split is not counted as a retry)")) {
                             return STOPPED;
                         }
                         int half = records.size() / 2;
@@ -175,13 +176,12 @@ public final class BatchDelivery {
                         return deliver(records.subList(half, records.size()), failed, false, listener);
                     }
                     failed++;
-                    String limit = settings.retriesForever() ? "" : "/" + (settings.maximumRetryAttempts() + 1);
-                    listener.failed("attempt " + failed + limit + " failed: " + reason);
+                    listener.failed(attempt(failed) + " failed: " + reason);
                     if (!settings.retriesForever() && failed > settings.maximumRetryAttempts()) {
                         return giveUp(records, first, last, body, "delivery to " + redactedUrl() + " failed after "
                                 + failed + " attempts; last: " + reason, listener);
                     }
-                    if (!pause(backoff.backoff(failed), retry)) {
+                    if (!pause(backoff.backoff(failed), retry, attempt(failed), "")) {
                         return STOPPED;
                     }
                 }
@@ -189,14 +189,26 @@ public final class BatchDelivery {
         }
     }
 
-    /** Waits the backoff, or longer when the destination asked with {@code Retry-After}; false when stopped. */
-    private boolean pause(Duration wait, Destination.Attempt.Retryable attempt) throws InterruptedException {
+    /** "attempt 2/10", or "attempt 2" when retrying forever: the number the README promises in the WARN line. */
+    private String attempt(int number) {
+        return "attempt " + number + (settings.retriesForever() ? "" : "/" + (settings.maximumRetryAttempts() + 1));
+    }
+
+    /**
+     * Logs the failed attempt and waits the backoff, or longer when the destination asked with {@code Retry-After};
+     * false when stopped. The line keeps "; retrying in " (the benchmark counts retries by it).
+     *
+     * @param what which attempt failed, e.g. {@code attempt 2/10}
+     * @param next what happens to the records besides the retry (a split), or empty
+     */
+    private boolean pause(Duration wait, Destination.Attempt.Retryable attempt, String what, String next)
+            throws InterruptedException {
         Duration retryAfter = attempt.delay();
         if (retryAfter != null && retryAfter.compareTo(wait) > 0) {
             wait = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
         }
-        LOG.warnf("Subscription %s, shard %s: delivery to %s failed: %s; retrying in %d ms", subscription.id(),
-                shardId, redactedUrl(), Redaction.text(attempt.describe()), wait.toMillis());
+        LOG.warnf("Subscription %s, shard %s: %s to %s failed: %s%s; retrying in %d ms", subscription.id(), shardId,
+                what, redactedUrl(), Redaction.text(attempt.describe()), next, wait.toMillis());
         return sleeper.sleep(wait, running);
     }
 

@@ -142,8 +142,7 @@ class HttpPoster {
                 // Vert.x's own idle timeout on the same request: the same thing as ours, said the same way
                 return Response.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
             }
-            return Response.failed(cause.getClass().getSimpleName() + ": " + cause.getMessage(), AttemptOutcome.ERROR,
-                    started);
+            return Response.failed(failure(cause, url, target), AttemptOutcome.ERROR, started);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Response.failed("interrupted", AttemptOutcome.ERROR, started);
@@ -157,6 +156,60 @@ class HttpPoster {
      * as an IP literal, so Vert.x has nothing to resolve. Connections are pooled per (server, peer) pair, so a pooled
      * connection is only reused for the same checked address.
      */
+    /**
+     * What went wrong with the connection, in words an operator reads in {@code last_error} and the logs, without
+     * Netty's class names ({@code AnnotatedConnectException: Connection refused: /127.0.0.1:9}): {@code connection
+     * refused: 127.0.0.1:9}, {@code connection reset}, {@code TLS handshake failed: ...}. Anything else: its message.
+     */
+    static String failure(Throwable cause, URI url, DestinationGuard.Target target) {
+        String where = Redaction.text(url.getHost()) + ":" + target.port();
+        String ip = target.address().getHostAddress();
+        if (!ip.equals(url.getHost()) && !("[" + ip + "]").equals(url.getHost())) {
+            where += " (" + ip + ")";
+        }
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t.getClass().getSimpleName().equals("NotSslRecordException")) { // Netty's, for a plain-text answer
+                return "TLS handshake failed: the receiver did not answer with TLS (is it an http:// URL?)";
+            }
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "TLS handshake failed: " + Redaction.oneLine(tlsReason(t));
+            }
+            if (t instanceof UnknownHostException) {
+                return "cannot resolve host " + Redaction.text(url.getHost());
+            }
+            if (message.startsWith("connection timed out")) { // Netty's ConnectTimeoutException
+                return "connection timed out: " + where;
+            }
+            if (t instanceof java.net.NoRouteToHostException || message.contains("No route to host")) {
+                return "no route to host: " + where;
+            }
+            if (t instanceof java.net.ConnectException || message.contains("Connection refused")) {
+                return "connection refused: " + where;
+            }
+            if (message.contains("Connection reset")) {
+                return "connection reset";
+            }
+            if (t instanceof io.vertx.core.http.HttpClosedException) {
+                return "connection closed before the response";
+            }
+        }
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? "connection failed (" + cause.getClass().getSimpleName() + ")"
+                : Redaction.oneLine(message);
+    }
+
+    /** The innermost SSL exception's message: the one that says why (certificate, protocol), not "handshake". */
+    private static String tlsReason(Throwable ssl) {
+        String reason = ssl.getMessage();
+        for (Throwable t = ssl.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null) {
+                reason = t.getMessage();
+            }
+        }
+        return reason == null ? ssl.getClass().getSimpleName() : reason;
+    }
+
     static RequestOptions requestOptions(URI url, DestinationGuard.Target target, Duration timeout) {
         return new RequestOptions()
                 .setMethod(HttpMethod.POST)

@@ -35,7 +35,8 @@ import io.micrometer.core.instrument.Timer;
  * error (connection failures), refused (destination guard)</li>
  * <li>{@code dynamo_stream_delivery_duration_seconds{subscription,table}}: histogram of one POST</li>
  * <li>{@code dynamo_stream_aws_throttles_total{table,operation}}, {@code dynamo_stream_gaps_total{table}} (records
- * trimmed before they were read), {@code dynamo_stream_dead_letters_total{subscription,table}}</li>
+ * trimmed before they were read), {@code dynamo_stream_records_skipped_total{subscription,table}},
+ * {@code dynamo_stream_dead_letters_total{subscription,table}}: each at 0 from a subscription's registration on</li>
  * <li>{@code dynamo_stream_subscriptions{status}}</li>
  * </ul>
  */
@@ -99,10 +100,12 @@ public class StreamMetrics {
         Tags tags = Tags.of("subscription", s.id(), "table", s.tableName());
         switch (change.kind()) {
             case ADDED -> {
+                // at zero from the start: increase() over a series that appears with its first event misses it
                 records(tags);
                 batches(tags);
-                Counter.builder("dynamo_stream_dead_letters").description("Batches given up and stored")
-                        .tags(tags).register(meters);
+                skipped(tags);
+                deadLetters(tags);
+                gaps(s.tableName());
             }
             case REMOVED -> meters.getMeters().stream()
                     .filter(m -> s.id().equals(m.getId().getTag("subscription")))
@@ -119,12 +122,9 @@ public class StreamMetrics {
         Subscription s = incident.subscription();
         switch (incident.kind()) {
             case GAP -> gap(s.tableName());
-            case SKIPPED -> Counter.builder("dynamo_stream_records_skipped")
-                    .description("Records given up with on_failure: skip")
-                    .tags("subscription", s.id(), "table", s.tableName()).register(meters)
+            case SKIPPED -> skipped(Tags.of("subscription", s.id(), "table", s.tableName()))
                     .increment(incident.records());
-            case DEAD_LETTER -> Counter.builder("dynamo_stream_dead_letters").description("Batches given up and stored")
-                    .tags("subscription", s.id(), "table", s.tableName()).register(meters).increment();
+            case DEAD_LETTER -> deadLetters(Tags.of("subscription", s.id(), "table", s.tableName())).increment();
         }
     }
 
@@ -172,8 +172,23 @@ public class StreamMetrics {
 
     /** Records fell out of the stream's retention before they were read. */
     public void gap(String table) {
-        Counter.builder("dynamo_stream_gaps").description("Trimmed positions: records lost to retention")
-                .tags("table", table).register(meters).increment();
+        gaps(table).increment();
+    }
+
+    /** Per table, shared by its subscriptions: kept when one of them is removed. */
+    private Counter gaps(String table) {
+        return Counter.builder("dynamo_stream_gaps").description("Trimmed positions: records lost to retention")
+                .tags("table", table).register(meters);
+    }
+
+    private Counter skipped(Tags tags) {
+        return Counter.builder("dynamo_stream_records_skipped").description("Records given up with on_failure: skip")
+                .tags(tags).register(meters);
+    }
+
+    private Counter deadLetters(Tags tags) {
+        return Counter.builder("dynamo_stream_dead_letters").description("Batches given up and stored")
+                .tags(tags).register(meters);
     }
 
     private Counter records(Tags tags) {

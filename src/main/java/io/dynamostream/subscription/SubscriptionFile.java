@@ -68,8 +68,7 @@ public final class SubscriptionFile {
     /** Keys whose value is a number or a boolean; read as scalars of any type, checked by validate(). */
     private static final List<String> SCALAR_KEYS = List.of("batch_size", "maximum_batching_window_in_seconds",
             "maximum_retry_attempts", "maximum_record_age_in_seconds", "bisect_batch_on_function_error");
-    private static final String ALLOWED_KEYS = "table_name, url, starting_position, secret, previous_secret, headers, "
-            + String.join(", ", SCALAR_KEYS) + ", on_failure";
+    private static final String ALLOWED_KEYS = String.join(", ", SubscriptionRequest.FIELDS);
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
@@ -155,7 +154,7 @@ public final class SubscriptionFile {
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
             int line = line(parser.currentTokenLocation());
-            if (!TEXT_KEYS.contains(key) && !SCALAR_KEYS.contains(key) && !key.equals("headers")) {
+            if (!SubscriptionRequest.FIELDS.contains(key)) {
                 throw new InvalidFileException(file, line, "entry " + number + ": unknown key '" + Redaction.text(key)
                         + "' (allowed: " + ALLOWED_KEYS + ")");
             }

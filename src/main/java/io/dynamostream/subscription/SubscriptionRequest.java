@@ -87,6 +87,14 @@ public record SubscriptionRequest(
                         + "it in the dead-letter store and go on (Lambda: DestinationConfig.OnFailure)")
         @JsonProperty("on_failure") String onFailure) {
 
+    /**
+     * Every field a request may have, in the order of the components. The API refuses any other field and the YAML
+     * file any other key, both listing these: one list, so the two cannot drift apart.
+     */
+    public static final List<String> FIELDS = List.of("table_name", "url", "starting_position", "secret",
+            "previous_secret", "headers", "batch_size", "maximum_batching_window_in_seconds", "maximum_retry_attempts",
+            "maximum_record_age_in_seconds", "bisect_batch_on_function_error", "on_failure");
+
     /** A request without delivery settings (each one takes its default); the shape before they existed. */
     public SubscriptionRequest(String tableName, String url, String startingPosition, String secret,
             String previousSecret, Map<String, String> headers) {

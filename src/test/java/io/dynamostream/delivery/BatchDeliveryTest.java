@@ -17,7 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 import io.dynamostream.TestClock;
@@ -187,6 +192,81 @@ class BatchDeliveryTest {
         assertEquals(2, waits.size());
         assertBetween(waits.get(0), 100, 200);
         assertBetween(waits.get(1), 200, 400);
+    }
+
+    /** Issue 10 C: the README promises each failed attempt as a WARN with the status and the attempt number. */
+    @Test
+    void givenFailures_whenRetrying_thenEachFailedAttemptIsAWarnWithItsNumberStatusAndWait() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedWith(500), failedWith(503));
+        Subscription s = subscription(settings(9, null, false, OnFailure.STOP));
+
+        List<String> warnings = warningsWhile(() -> delivery(s, destination).deliver(records(1, 3), listener));
+
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).matches("Subscription 01SUB, shard shard-1: attempt 1/10 to \\S+ failed: HTTP 500; "
+                + "retrying in " + waits.get(0).toMillis() + " ms"), warnings.get(0));
+        assertTrue(warnings.get(1).matches("Subscription 01SUB, shard shard-1: attempt 2/10 to \\S+ failed: HTTP 503; "
+                + "retrying in " + waits.get(1).toMillis() + " ms"), warnings.get(1));
+        assertTrue(warnings.stream().noneMatch(w -> w.contains("token=secret")), warnings.toString());
+    }
+
+    @Test
+    void givenRetriesForever_whenRetrying_thenTheWarnShowsTheNumberWithoutALimit() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedWith(502), failedWith(502),
+                failedWith(502));
+        Subscription s = subscription(settings(-1, null, false, OnFailure.STOP));
+
+        List<String> warnings = warningsWhile(() -> delivery(s, destination).deliver(records(1, 3), listener));
+
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(2).matches("Subscription 01SUB, shard shard-1: attempt 3 to \\S+ failed: HTTP 502; "
+                + "retrying in \\d+ ms"), warnings.get(2));
+    }
+
+    @Test
+    void givenBisect_whenABatchFails_thenTheWarnSaysItIsSplitAndWhichAttemptFailed() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedWith(500));
+        Subscription s = subscription(settings(9, null, true, OnFailure.STOP));
+
+        List<String> warnings = warningsWhile(() -> delivery(s, destination).deliver(records(1, 4), listener));
+
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).matches("Subscription 01SUB, shard shard-1: attempt 1/10 to \\S+ failed: "
+                + "HTTP 500; splitting the batch of 4 records in two \\(a split is not counted as a retry\\); "
+                + "retrying in \\d+ ms"), warnings.get(0));
+    }
+
+    private interface Delivering {
+        BatchDelivery.Outcome run() throws Exception;
+    }
+
+    /** The WARN lines of BatchDelivery's logger while {@code delivering} runs, formatted as an operator reads them. */
+    private static List<String> warningsWhile(Delivering delivering) throws Exception {
+        Logger logger = Logger.getLogger(BatchDelivery.class.getName());
+        List<String> lines = new ArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() == Level.WARNING.intValue()) { // JBoss LogManager's WARN too
+                    lines.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            delivering.run();
+        } finally {
+            logger.removeHandler(handler);
+        }
+        return lines;
     }
 
     @Test

@@ -112,6 +112,77 @@ class DestinationDeliveryTest {
         assertEquals("cannot resolve host gone.guard.test", attempt.describe());
     }
 
+    /** Issue 10 D: was "AnnotatedConnectException: Connection refused: /127.0.0.1:9" in last_error and the logs. */
+    @Test
+    void givenClosedPort_whenPosting_thenFailedAttemptSaysConnectionRefusedWithoutAClassName() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = socket.getLocalPort();
+        }
+
+        HttpPoster.Response attempt = delivery.post(URI.create("http://127.0.0.1:" + port + "/hook"),
+                "{}".getBytes(), Map.of());
+
+        assertEquals(0, attempt.status());
+        assertEquals("connection refused: 127.0.0.1:" + port, attempt.describe());
+    }
+
+    @Test
+    void givenNameOnAClosedPort_whenPosting_thenRefusalNamesTheHostAndTheAddressTried() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = socket.getLocalPort();
+        }
+        dns.map("closed.guard.test", "127.0.0.1");
+
+        HttpPoster.Response attempt = delivery.post(URI.create("http://closed.guard.test:" + port + "/"),
+                "{}".getBytes(), Map.of());
+
+        assertEquals("connection refused: closed.guard.test:" + port + " (127.0.0.1)", attempt.describe());
+    }
+
+    @Test
+    void givenReceiverThatResetsTheConnection_whenPosting_thenFailedAttemptSaysConnectionReset() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"))) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try (var client = socket.accept()) {
+                    client.setSoLinger(true, 0); // RST instead of FIN
+                    client.getInputStream().read();
+                } catch (IOException ignored) {
+                    // the test asserts what the poster saw
+                }
+            });
+            HttpPoster.Response attempt = delivery.post(URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/"),
+                    "{}".getBytes(), Map.of());
+            server.join();
+
+            assertTrue(List.of("connection reset", "connection closed before the response")
+                    .contains(attempt.describe()), attempt.describe());
+        }
+    }
+
+    @Test
+    void givenPlainHttpReceiverForAnHttpsUrl_whenPosting_thenFailedAttemptSaysTheTlsHandshakeFailed()
+            throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"))) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try (var client = socket.accept()) {
+                    client.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes());
+                    client.getOutputStream().flush();
+                    client.getInputStream().read();
+                } catch (IOException ignored) {
+                    // the test asserts what the poster saw
+                }
+            });
+            HttpPoster.Response attempt = delivery.post(URI.create("https://127.0.0.1:" + socket.getLocalPort() + "/"),
+                    "{}".getBytes(), Map.of());
+            server.join();
+
+            assertTrue(attempt.describe().startsWith("TLS handshake failed: "), attempt.describe());
+            assertTrue(!attempt.describe().contains("Exception"), attempt.describe());
+        }
+    }
+
     static DynamoStreamConfig.Delivery settings() {
         return new DynamoStreamConfig.Delivery() {
             public Duration timeout() {

@@ -249,7 +249,7 @@ class AdminApiFuzzTest {
     private static final List<String> FIELDS = List.of("table_name", "url", "starting_position", "secret",
             "previous_secret", "headers");
 
-    /** A request object: each field absent, valid, or of a random type/value; sometimes extra keys. */
+    /** A request object: each field absent, valid, or of a random type/value; sometimes extra (unknown) keys. */
     private ObjectNode structured(Random r) {
         ObjectNode o = F.objectNode();
         for (String f : FIELDS) {
@@ -410,11 +410,15 @@ class AdminApiFuzzTest {
         }
     }
 
-    /** A valid body padded with an extra field to exactly {@code size} bytes. */
+    /**
+     * A valid body padded with spaces before its closing brace to exactly {@code size} bytes (whitespace, not an
+     * extra field: unknown fields are refused).
+     */
     private static Body padded(int size) {
-        ObjectNode o = minimalValid().put("padding", "");
-        int base = edge(o).bytes().length;
-        return edge(minimalValid().put("padding", "p".repeat(size - base)));
+        ObjectNode o = minimalValid();
+        String text = o.toString();
+        String padded = text.substring(0, text.length() - 1) + " ".repeat(size - text.length()) + "}";
+        return new Body("edge", padded.getBytes(StandardCharsets.UTF_8), o);
     }
 
     private static Body notAnObject(String text) {
@@ -530,6 +534,12 @@ class AdminApiFuzzTest {
 
     /** Documented rules, applied to what Jackson binds. Null: cannot tell (unknown); else valid or not. */
     private static Boolean expectedValid(ObjectNode o) {
+        for (Iterator<String> names = o.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!FIELDS.contains(name) && !SETTINGS.contains(name)) {
+                return false; // an unknown field (a typo, "padding") is refused
+            }
+        }
         String[] text = new String[5];
         for (int i = 0; i < 5; i++) {
             JsonNode n = o.get(FIELDS.get(i));

@@ -59,6 +59,24 @@ class MetricsTest {
         }
     }
 
+    /** Issue 10 B: an alert on increase(...) needs the series at 0 before the first gap, skip or dead letter. */
+    @Test
+    void givenSubscriptionJustRegistered_thenGapSkipAndDeadLetterCountersAlreadyShownAtZero() {
+        String table = dynamo.createTable("MetricsZero-" + System.nanoTime() % 100000, StreamViewType.NEW_IMAGE);
+        try (Receiver receiver = new Receiver()) {
+            String id = Api.subscribe(table, receiver.url(), "LATEST");
+            try {
+                String text = metrics();
+                String labels = "subscription=\"" + id + "\",table=\"" + table + "\"";
+                assertValue(text, "dynamo_stream_gaps_total{table=\"" + table + "\"}", 0);
+                assertValue(text, "dynamo_stream_records_skipped_total{" + labels + "}", 0);
+                assertValue(text, "dynamo_stream_dead_letters_total{" + labels + "}", 0);
+            } finally {
+                Api.unsubscribe(id);
+            }
+        }
+    }
+
     private static int countBatches(Receiver receiver) {
         return receiver.batches().size();
     }

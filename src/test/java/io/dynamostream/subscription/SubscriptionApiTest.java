@@ -176,6 +176,46 @@ class SubscriptionApiTest {
                 .then().statusCode(400).body("errors[0].field", equalTo("table_name"));
     }
 
+    /** Issue 10 A: a typo in a field name was accepted (201) and silently meant the default. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/subscriptions"})
+    void givenUnknownField_whenPosted_then400NamingItWithEveryAllowedFieldAndNothingRegistered(String route) {
+        String allowed = "unknown field (allowed: table_name, url, starting_position, secret, previous_secret, "
+                + "headers, batch_size, maximum_batching_window_in_seconds, maximum_retry_attempts, "
+                + "maximum_record_age_in_seconds, bisect_batch_on_function_error, on_failure)";
+        given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://127.0.0.1:9/x\", \"batchsize\": 5}")
+                .post(route)
+                .then().statusCode(400).contentType(ContentType.JSON)
+                .body("message", equalTo("invalid subscription"))
+                .body("errors.field", equalTo(List.of("batchsize")))
+                .body("errors[0].messages", equalTo(List.of(allowed)));
+
+        given().get("/subscriptions").then().statusCode(200).body("id", equalTo(List.of()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/subscriptions"})
+    void givenSeveralUnknownFields_whenPosted_thenEachNamedOnceInTheOrderGiven(String route) {
+        given().contentType(ContentType.JSON)
+                .body("{\"tableName\": \"ApiPeople\", \"url\": \"http://127.0.0.1:9/x\", \"batchsize\": {\"a\": [1]},"
+                        + " \"on_failure\": \"skip\", \"retries\": 3, \"headers\": {\"X-Custom\": \"v\"}}")
+                .post(route)
+                .then().statusCode(400)
+                .body("message", equalTo("invalid subscription"))
+                .body("errors.field", equalTo(List.of("tableName", "batchsize", "retries")))
+                .body("errors[2].messages[0]", startsWith("unknown field (allowed: table_name, url,"));
+    }
+
+    @Test
+    void givenUnknownHeaderNames_whenPosted_thenAcceptedAsHeaders() {
+        given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://127.0.0.1:9/x\","
+                        + " \"headers\": {\"batchsize\": \"5\", \"X-Anything\": \"v\"}}")
+                .post("/subscriptions")
+                .then().statusCode(201);
+    }
+
     @Test
     void givenEmptyBody_then400() {
         given().contentType(ContentType.JSON).body("").post("/")

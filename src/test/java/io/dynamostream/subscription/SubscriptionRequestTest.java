@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
@@ -36,6 +37,16 @@ class SubscriptionRequestTest {
 
     static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(new byte[32]);
     static final String OTHER = "whsec_" + Base64.getEncoder().encodeToString(new byte[24]);
+
+    /** The list the API and the YAML file show as "allowed" is the request's own fields, in order. */
+    @Test
+    void whenAllowedFieldsListed_thenExactlyTheJsonNamesOfTheRequest() {
+        List<String> names = new ArrayList<>();
+        for (var component : SubscriptionRequest.class.getRecordComponents()) {
+            names.add(component.getAccessor().getAnnotation(JsonProperty.class).value());
+        }
+        assertEquals(names, SubscriptionRequest.FIELDS);
+    }
 
     private static SubscriptionRequest request(String secret, String previous, Map<String, String> headers) {
         return new SubscriptionRequest("People", "http://h/x", null, secret, previous, headers);
