@@ -282,7 +282,7 @@ final class ShardBuffer {
         int drop = (int) (min - base);
         if (drop > 0) {
             boolean wasFull = records.size() >= capacity;
-            BigInteger lastEvicted = SequenceNumbers.parse(records.get(drop - 1).dynamodb().sequenceNumber());
+            BigInteger lastEvicted = SequenceNumbers.of(records.get(drop - 1));
             if (coveredAfter == null || lastEvicted.compareTo(coveredAfter) > 0) {
                 coveredAfter = lastEvicted;
             }

@@ -373,7 +373,7 @@ final class ShardCursor implements BatchDelivery.Listener {
         int n = 0;
         // a shard's records come in increasing order: once one is past skipThrough, all that follow are
         for (Record r : batch) {
-            if (skipThrough != null && sequenceOf(r).compareTo(skipThrough) <= 0) {
+            if (skipThrough != null && SequenceNumbers.of(r).compareTo(skipThrough) <= 0) {
                 n++;
                 continue;
             }
@@ -397,7 +397,7 @@ final class ShardCursor implements BatchDelivery.Listener {
         }
         BigInteger through = inFlightThrough;
         for (int i = 0; i < records.size(); i++) {
-            int c = sequenceOf(records.get(i)).compareTo(through);
+            int c = SequenceNumbers.of(records.get(i)).compareTo(through);
             if (c >= 0) {
                 inFlightThrough = null;
                 // c > 0: the in-flight batch ended before this record (e.g. a record of it was trimmed meanwhile)
@@ -421,7 +421,7 @@ final class ShardCursor implements BatchDelivery.Listener {
      * position, the records in between are lost (I1: reported, never silent).
      */
     private void reportGap(Record firstAfterTrim) {
-        if (skipThrough != null && sequenceOf(firstAfterTrim).compareTo(skipThrough) <= 0) {
+        if (skipThrough != null && SequenceNumbers.of(firstAfterTrim).compareTo(skipThrough) <= 0) {
             return; // this cursor's position is still retained: nothing of its records was trimmed
         }
         String resumePoint = position.resumePoint();
@@ -470,9 +470,5 @@ final class ShardCursor implements BatchDelivery.Listener {
         position.resumeAfter(lastSequenceNumber);
         checkpoints.checkpoint(subscription.id(), shardId, lastSequenceNumber);
         registry.movedOn(subscription.id(), shardId);
-    }
-
-    private static BigInteger sequenceOf(Record record) {
-        return SequenceNumbers.parse(record.dynamodb().sequenceNumber());
     }
 }
