@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.dynamostream.guard.Redaction;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -92,8 +94,9 @@ final class StartupFailure {
         if (message == null || message.isBlank()) {
             return t.getClass().getName();
         }
-        return Arrays.stream(message.split("\\R")).map(String::strip).filter(l -> !l.isEmpty())
+        // any control character left (a value from the file, say) is escaped by the one sanitiser
+        return Redaction.text(Arrays.stream(message.split("\\R")).map(String::strip).filter(l -> !l.isEmpty())
                 .map(l -> l.replaceFirst("^(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ", ""))
-                .collect(Collectors.joining(" "));
+                .collect(Collectors.joining(" ")));
     }
 }
