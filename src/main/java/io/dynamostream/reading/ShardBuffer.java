@@ -22,6 +22,11 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  * plus one GetRecords page less one record). It has no thread of its own: the reader thread and the cursor threads
  * call it, and wait on its conditions.
  *
+ * <p>Lagging cursors: when a cursor waits for records while the buffer is full, the cursors at its head are a whole
+ * buffer behind it and hold everyone back; they leave for the shard's {@link CatchUpReader} (I6), which serves them on
+ * their own until {@link #rejoin} finds the buffer covers their position again. While a cursor is there, the cursor
+ * side methods below delegate to it.
+ *
  * <p>Epochs: when the buffer must be re-filled from an earlier position (a cursor joined that needs records already
  * evicted: a <em>rewind</em>; or the reader's position was trimmed), it starts a new epoch: empty, every position at
  * its head. Each cursor then skips by sequence number what it already delivered. A rewind starts after the earliest
@@ -46,11 +51,42 @@ final class ShardBuffer {
          * (records of the current epoch would come after a gap). Guarded by the lock.
          */
         private boolean awaitingRewind;
+        /** Batch size of the cursor (set when it attaches); guarded by the lock. */
+        private int batchSize = 1;
+        /**
+         * Set while the cursor is served by the shard's {@link CatchUpReader} instead of this buffer (it fell more
+         * than the buffer behind). Written under the buffer's lock; volatile for the catch-up reader's log lines.
+         */
+        private volatile boolean catchingUp;
         private volatile String resumePoint;
+        private final String owner;
+
+        /**
+         * @param resumePoint the last sequence number this cursor acknowledged; null when none
+         * @param owner who the cursor reads for (the subscription id), for log lines
+         */
+        Position(String resumePoint, String owner) {
+            this.resumePoint = resumePoint;
+            this.owner = owner;
+        }
 
         /** @param resumePoint the last sequence number this cursor acknowledged; null when none */
         Position(String resumePoint) {
-            this.resumePoint = resumePoint;
+            this(resumePoint, "cursor");
+        }
+
+        /** Who the cursor reads for, for log lines. */
+        String owner() {
+            return owner;
+        }
+
+        int batchSize() {
+            return batchSize;
+        }
+
+        /** Whether the cursor is served by the catch-up reader now. */
+        boolean catchingUp() {
+            return catchingUp;
         }
 
         /** Where a rewind must re-read for this cursor: after this sequence number, or (null) the whole shard. */
@@ -64,8 +100,14 @@ final class ShardBuffer {
         }
     }
 
-    /** What {@link #take} returns: records from the cursor's position, or the end of the shard. */
-    record Batch(List<Record> records, long epoch, boolean endOfShard) {
+    /**
+     * What {@link #take} returns: records from the cursor's position, or the end of the shard. {@code lane} is the
+     * catch-up lane the batch came from, null when it came from this buffer ({@link #advance} needs to know).
+     */
+    record Batch(List<Record> records, long epoch, boolean endOfShard, CatchUpReader.Lane lane) {
+        Batch(List<Record> records, long epoch, boolean endOfShard) {
+            this(records, epoch, endOfShard, null);
+        }
     }
 
     /** Where a cursor joins: the whole shard, after its checkpoint, or at the buffer's current end (LATEST). */
@@ -104,6 +146,8 @@ final class ShardBuffer {
     private boolean ended;
     private boolean stopped;
     private boolean rewindRequested;
+    /** Serves the cursors that fell more than the buffer behind; null: they hold the buffer (tests). */
+    private CatchUpReader catchUp;
 
     /**
      * @param after the first epoch starts after this sequence number; null: at TRIM_HORIZON (or LATEST, see
@@ -115,6 +159,19 @@ final class ShardBuffer {
         this.latestEpoch = latest;
         this.lastAppended = latest ? null : after;
         this.coveredAfter = after == null || latest ? null : SequenceNumbers.parse(after);
+    }
+
+    /**
+     * Lets cursors that hold a full buffer while another cursor waits for records leave it for {@code reader} (I6: a
+     * slow subscription delays only itself). Set once, before any cursor attaches.
+     */
+    void catchUpWith(CatchUpReader reader) {
+        lock.lock();
+        try {
+            this.catchUp = reader;
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---- cursor side
@@ -131,6 +188,7 @@ final class ShardBuffer {
         lock.lock();
         try {
             positions.add(p);
+            p.batchSize = batchSize;
             capacity = Math.max(capacity, batchSize);
             if (join == Join.LATEST) {
                 p.epoch = epoch;
@@ -170,6 +228,10 @@ final class ShardBuffer {
         lock.lock();
         try {
             positions.remove(p);
+            if (p.catchingUp) {
+                p.catchingUp = false;
+                catchUp.drop(p);
+            }
             evict();
             return positions.isEmpty();
         } finally {
@@ -183,35 +245,56 @@ final class ShardBuffer {
      * once {@code deadlineNanos} ({@link System#nanoTime()}) has passed or the shard has ended: the batching window.
      */
     Batch take(Position p, int max, int min, long deadlineNanos) throws InterruptedException {
-        lock.lock();
-        try {
-            while (!stopped) {
-                if (p.awaitingRewind) {
-                    changed.await();
-                    continue;
+        while (true) {
+            lock.lock();
+            try {
+                Batch b = takeHere(p, max, min, deadlineNanos);
+                if (b != CatchUpReader.MOVED) {
+                    return b;
                 }
-                if (p.epoch != epoch) {
-                    p.epoch = epoch;
-                    p.next = base;
-                }
-                long available = base + records.size() - p.next;
-                long left = deadlineNanos - System.nanoTime();
-                if (available >= min || available > 0 && (left <= 0 || ended)) {
-                    return batch(p, max, available);
-                }
-                if (ended && available == 0) {
-                    return new Batch(List.of(), epoch, true);
-                }
-                if (available > 0) {
-                    changed.awaitNanos(left);
-                } else {
-                    changed.await();
-                }
+            } finally {
+                lock.unlock();
             }
-            return null;
-        } finally {
-            lock.unlock();
+            // served by the catch-up reader: wait there, without this buffer's lock
+            Batch b = catchUp.take(p, max, min, deadlineNanos);
+            if (b != CatchUpReader.MOVED) {
+                return b;
+            }
+            // it caught up and is back here
         }
+    }
+
+    /** {@link #take} on this buffer; {@link CatchUpReader#MOVED} when the cursor is served by the catch-up reader. */
+    private Batch takeHere(Position p, int max, int min, long deadlineNanos) throws InterruptedException {
+        while (!stopped) {
+            if (p.catchingUp) {
+                return CatchUpReader.MOVED;
+            }
+            if (p.awaitingRewind) {
+                changed.await();
+                continue;
+            }
+            if (p.epoch != epoch) {
+                p.epoch = epoch;
+                p.next = base;
+            }
+            long available = base + records.size() - p.next;
+            long left = deadlineNanos - System.nanoTime();
+            if (available >= min || available > 0 && (left <= 0 || ended)) {
+                return batch(p, max, available);
+            }
+            if (ended && available == 0) {
+                return new Batch(List.of(), epoch, true);
+            }
+            // this cursor waits: if the buffer is full, the cursors holding its head leave for the catch-up reader
+            releaseLaggards();
+            if (available > 0) {
+                changed.awaitNanos(left);
+            } else {
+                changed.await();
+            }
+        }
+        return null;
     }
 
     /**
@@ -221,6 +304,9 @@ final class ShardBuffer {
     Batch poll(Position p, int max, int min) {
         lock.lock();
         try {
+            if (p.catchingUp) {
+                return stopped ? null : catchUp.poll(p, max, min);
+            }
             if (stopped || p.awaitingRewind || p.epoch != epoch) {
                 return null;
             }
@@ -237,11 +323,15 @@ final class ShardBuffer {
         return new Batch(List.copyOf(records.subList(from, from + n)), epoch, false);
     }
 
-    /** The cursor delivered (or skipped) {@code count} records of the batch it took in {@code batchEpoch}. */
-    void advance(Position p, long batchEpoch, int count) {
+    /** The cursor delivered (or skipped) {@code count} records of {@code batch}. */
+    void advance(Position p, Batch batch, int count) {
+        if (batch.lane() != null) {
+            catchUp.advance(batch.lane(), batch.epoch(), count);
+            return;
+        }
         lock.lock();
         try {
-            if (batchEpoch == epoch && p.epoch == epoch && !p.awaitingRewind) {
+            if (batch.epoch() == epoch && p.epoch == epoch && !p.awaitingRewind && !p.catchingUp) {
                 p.next += count;
                 evict();
             }
@@ -254,6 +344,9 @@ final class ShardBuffer {
     boolean takeGap(Position p) {
         lock.lock();
         try {
+            if (p.catchingUp) {
+                return catchUp.takeGap(p);
+            }
             boolean gap = p.gapPending;
             p.gapPending = false;
             return gap;
@@ -266,7 +359,66 @@ final class ShardBuffer {
     boolean gapPending(Position p) {
         lock.lock();
         try {
-            return p.gapPending;
+            return p.catchingUp ? catchUp.gapPending(p) : p.gapPending;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A cursor waits for records while the buffer is full: the cursors at its head hold everyone back (they are a
+     * whole buffer behind the waiting one), so they leave for the catch-up reader, and the buffer drops what only
+     * they needed. Under the lock.
+     */
+    private void releaseLaggards() {
+        if (catchUp == null || records.size() < capacity) {
+            return;
+        }
+        List<Position> holders = new ArrayList<>();
+        int active = 0;
+        for (Position p : positions) {
+            if (p.epoch == epoch && !p.awaitingRewind) {
+                active++;
+                if (p.next == base) {
+                    holders.add(p);
+                }
+            }
+        }
+        if (holders.isEmpty() || holders.size() == active) {
+            return;
+        }
+        for (Position p : holders) {
+            positions.remove(p);
+            p.catchingUp = true;
+            catchUp.adopt(p, p.gapPending);
+            p.gapPending = false;
+        }
+        evict();
+    }
+
+    /**
+     * The catch-up reader asks whether its cursor may come back: yes when this buffer has (or will read) every
+     * record after the cursor's resume point and has room, so that the cursor does not hold a full buffer at once.
+     * The cursor then continues here, skipping by sequence number what it already delivered.
+     */
+    boolean rejoin(Position p) {
+        lock.lock();
+        try {
+            if (stopped || !p.catchingUp || records.size() >= capacity) {
+                return false;
+            }
+            String after = p.resumePoint();
+            if (!covers(after == null ? null : SequenceNumbers.parse(after))) {
+                return false;
+            }
+            catchUp.drop(p);
+            p.catchingUp = false;
+            p.awaitingRewind = false;
+            p.epoch = epoch;
+            p.next = base;
+            positions.add(p);
+            changed.signalAll();
+            return true;
         } finally {
             lock.unlock();
         }
@@ -486,6 +638,9 @@ final class ShardBuffer {
             stopped = true;
             changed.signalAll();
             readerWake.signalAll();
+            if (catchUp != null) {
+                catchUp.stop();
+            }
         } finally {
             lock.unlock();
         }

@@ -135,7 +135,7 @@ final class ShardCursor implements BatchDelivery.Listener {
         this.shardId = shard.shardId();
         this.parentShardId = shard.parentShardId();
         this.buffer = buffer;
-        this.position = new ShardBuffer.Position(after);
+        this.position = new ShardBuffer.Position(after, subscription.id());
         this.checkpoints = checkpoints;
         this.registry = registry;
         this.metrics = metrics;
@@ -260,7 +260,7 @@ final class ShardCursor implements BatchDelivery.Listener {
                 int seen = leadingSeen(records);
                 if (seen > 0) {
                     // already acknowledged (after a rewind or a restart) or older than a LATEST subscription
-                    buffer.advance(position, batch.epoch(), seen);
+                    buffer.advance(position, batch, seen);
                     continue;
                 }
                 records = cutAtInFlight(records, batch);
@@ -271,7 +271,7 @@ final class ShardCursor implements BatchDelivery.Listener {
                 markInFlight(records.get(records.size() - 1).dynamodb().sequenceNumber());
                 switch (delivery.deliver(records, this)) {
                     case BatchDelivery.Outcome.Done done -> {
-                        buffer.advance(position, batch.epoch(), records.size());
+                        buffer.advance(position, batch, records.size());
                         moveTo(State.WAITING);
                     }
                     case BatchDelivery.Outcome.Stopped s -> {
@@ -407,7 +407,7 @@ final class ShardCursor implements BatchDelivery.Listener {
         if (records.size() < settings.batchSize()) {
             ShardBuffer.Batch more = buffer.take(position, settings.batchSize(), records.size() + 1,
                     System.nanoTime() + IN_FLIGHT_WAIT.toNanos());
-            if (more != null && !more.endOfShard() && more.epoch() == batch.epoch()
+            if (more != null && !more.endOfShard() && more.epoch() == batch.epoch() && more.lane() == batch.lane()
                     && more.records().size() > records.size()) {
                 return null; // take again: the batch now reaches further
             }

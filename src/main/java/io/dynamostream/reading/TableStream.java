@@ -388,8 +388,12 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         if (latest) {
             fetcher.openLatest();
         }
-        ShardReader reader = new ShardReader(tableName, shardId, fetcher,
-                new ShardBuffer(services.reader().bufferRecords(), from, latest), services.reader(), this,
+        ShardBuffer buffer = new ShardBuffer(services.reader().bufferRecords(), from, latest);
+        String arn = streamArn;
+        buffer.catchUpWith(new CatchUpReader(tableName, shardId, buffer,
+                resumeAfter -> new ShardFetcher(services.streams(), arn, shardId, resumeAfter, services.reader().limit()),
+                services.reader(), services.metrics(), services.readers()));
+        ShardReader reader = new ShardReader(tableName, shardId, fetcher, buffer, services.reader(), this,
                 services.metrics());
         readers.put(shardId, reader);
         services.readers().execute(() -> {

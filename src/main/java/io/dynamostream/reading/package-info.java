@@ -4,7 +4,8 @@
  * {@link io.dynamostream.reading.StreamDiscovery} is the scheduled discovery tick; per table a
  * {@link io.dynamostream.reading.TableStream} with its {@link io.dynamostream.reading.ShardLineage} (pure); per shard
  * one {@link io.dynamostream.reading.ShardReader} loop over a {@link io.dynamostream.reading.ShardFetcher} (the
- * iterator) and a {@link io.dynamostream.reading.ShardBuffer} (bounded read-ahead, no threads); per (subscription,
+ * iterator) and a {@link io.dynamostream.reading.ShardBuffer} (bounded read-ahead, no threads), plus one
+ * {@link io.dynamostream.reading.CatchUpReader} for the cursors that fell a whole buffer behind; per (subscription,
  * shard) one {@link io.dynamostream.reading.ShardCursor} (position, checkpoints, the in-flight mark).
  *
  * <p>May use: {@code delivery} (a cursor hands each batch to {@code BatchDelivery}), {@code state} (checkpoints),

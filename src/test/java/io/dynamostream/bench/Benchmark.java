@@ -34,6 +34,10 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * <li>P2 drain: 100,000 pre-generated records on 8 shards, time from registering a TRIM_HORIZON subscription to the
  * receiver having all of them, against a bare SDK loop doing the same reads and POSTs (in its own JVM, like the
  * service); warm-up rounds, then the median of the measured rounds; peak RSS of the service;</li>
+ * <li>P3 isolation (I6): 6,000 records written at once to a table with one fast subscription, alone and then next to
+ * five slow ones (answers after 0.2 s, 0.5 s, 1 s, 2 s and 8 s): the fast one's time to get them all, then its P1-style
+ * latency on paced writes while the slow ones are still far behind; each against the same run without slow
+ * subscriptions, as a ratio.</li>
  * </ul>
  * prints a table, and stops every process it started (also on failure or Ctrl-C).
  *
@@ -49,7 +53,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * {@code bench.p2.rounds} (5),
  * {@code bench.service.jvmArgs} (extra JVM args for the service, space-separated, e.g.
  * {@code -Ddynamo-stream.reader.idle-interval=50ms}), {@code bench.bare.jvmArgs} (the same for the bare loop),
- * {@code bench.only} (p1 or p2).
+ * {@code bench.p3.records} (6000), {@code bench.p3.writes} (200), {@code bench.only} (p1, p2 or p3).
  */
 public final class Benchmark {
 
@@ -110,11 +114,14 @@ public final class Benchmark {
                     (System.nanoTime() - startNanos) / 1e9, project.relativize(log));
 
             String only = System.getProperty("bench.only", "");
-            if (!only.equals("p2")) {
+            if (only.isEmpty() || only.equals("p1")) {
                 latency();
             }
-            if (!only.equals("p1")) {
+            if (only.isEmpty() || only.equals("p2")) {
                 drain();
+            }
+            if (only.isEmpty() || only.equals("p3")) {
+                isolation();
             }
             long failedPosts;
             try (var lines = Files.lines(log)) {
@@ -167,6 +174,90 @@ public final class Benchmark {
         rows.add(new String[] {"P1 latency p90", ms(pct(got, 0.90)), "", "", ""});
         rows.add(new String[] {"P1 latency p99", ms(pct(got, 0.99)), "<= 400 ms", ok(pct(got, 0.99) <= P99_TARGET_MS), ""});
         rows.add(new String[] {"P1 latency max", ms(got[got.length - 1]), "", "", ""});
+    }
+
+    // ---------------------------------------------------------------- P3
+
+    private void isolation() throws Exception {
+        int records = Integer.getInteger("bench.p3.records", 6000);
+        int writes = Integer.getInteger("bench.p3.writes", 200);
+        long[] slowMillis = {200, 500, 1000, 2000, 8000};
+        System.out.printf(Locale.ROOT, "P3 isolation: %,d records at once, then %d paced writes at 20/s; the fast "
+                + "subscription alone, then next to %d slow ones (%s ms per POST) ...%n", records, writes,
+                slowMillis.length, Arrays.toString(slowMillis));
+        double[] alone = isolationRun("bench_iso_alone", records, writes, new long[0]);
+        double[] shared = isolationRun("bench_iso_shared", records, writes, slowMillis);
+        rows.add(new String[] {"P3 fast drain, alone", String.format(Locale.ROOT, "%.2f s", alone[0]), "", "", ""});
+        rows.add(new String[] {"P3 fast drain, 5 slow", String.format(Locale.ROOT, "%.2f s", shared[0]), "", "",
+                String.format(Locale.ROOT, "ratio %.2f", shared[0] / alone[0])});
+        rows.add(new String[] {"P3 fast p50, alone / 5 slow", ms(alone[1]) + " / " + ms(shared[1]), "", "",
+                String.format(Locale.ROOT, "ratio %.2f", shared[1] / alone[1])});
+        rows.add(new String[] {"P3 fast p99, alone / 5 slow", ms(alone[2]) + " / " + ms(shared[2]), "", "",
+                String.format(Locale.ROOT, "ratio %.2f", shared[2] / alone[2])});
+    }
+
+    /**
+     * One P3 run on a new table: a fast subscription and one per entry of {@code slowMillis}, {@code records} written
+     * at once, then {@code writes} paced ones. Returns {seconds until the fast one had the backlog, p50 ms, p99 ms}.
+     */
+    private double[] isolationRun(String table, int records, int writes, long[] slowMillis) throws Exception {
+        dynamo.createTable(table, StreamViewType.NEW_AND_OLD_IMAGES);
+        BenchReceiver.Counter backlog = new BenchReceiver.Counter(records);
+        BenchReceiver.KeyArrivals arrivals = new BenchReceiver.KeyArrivals();
+        List<String> ids = new ArrayList<>();
+        ids.add(service.subscribe(table, receiver.register("/" + table + "/fast", (body, at) -> {
+            backlog.accept(body, at);
+            arrivals.accept(body, at);
+        }), "LATEST"));
+        List<BenchReceiver.Counter> slow = new ArrayList<>();
+        for (long millis : slowMillis) {
+            BenchReceiver.Counter c = new BenchReceiver.Counter(records + writes);
+            slow.add(c);
+            ids.add(service.subscribe(table, receiver.register("/" + table + "/slow-" + millis, (body, at) -> {
+                c.accept(body, at);
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }), "LATEST"));
+        }
+        String payload = "x".repeat(100);
+        long start = System.nanoTime();
+        for (int i = 0; i < records; i += 25) {
+            List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch = new ArrayList<>();
+            for (int j = i; j < Math.min(records, i + 25); j++) {
+                String key = "b-" + j;
+                batch.add(software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
+                        .putRequest(r -> r.item(Map.of("pk", AttributeValue.fromS(key), "payload",
+                                AttributeValue.fromS(payload))))
+                        .build());
+            }
+            dynamo.db.batchWriteItem(r -> r.requestItems(Map.of(table, batch)));
+        }
+        double drained;
+        try {
+            drained = (backlog.done().get(120, TimeUnit.SECONDS) - start) / 1e9;
+        } catch (TimeoutException e) {
+            drained = Double.NaN;
+            System.out.printf(Locale.ROOT, "    the fast subscription had only %,d of %,d after 120 s%n",
+                    backlog.distinct(), records);
+        }
+        double[] ms = writeAndMeasure(table, "p-", writes, 20, arrivals);
+        double[] got = Arrays.stream(ms).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        StringBuilder behind = new StringBuilder();
+        for (int i = 0; i < slow.size(); i++) {
+            behind.append(i == 0 ? "" : ", ").append(slowMillis[i]).append(" ms: ").append(slow.get(i).distinct());
+        }
+        System.out.printf(Locale.ROOT, "    %s: fast had the backlog after %.2f s, %d of %d paced writes arrived%s%n",
+                table, drained, got.length, writes, slow.isEmpty() ? "" : "; slow ones had " + behind);
+        for (String id : ids) {
+            service.unsubscribe(id);
+        }
+        if (got.length == 0) {
+            return new double[] {drained, Double.NaN, Double.NaN};
+        }
+        return new double[] {drained, pct(got, 0.50), pct(got, 0.99)};
     }
 
     /** Writes count items; returns each one's latency in ms (NaN when it did not arrive within 10 s). */

@@ -68,7 +68,7 @@ class ShardBufferTest {
         Batch batch = takeNow(buffer, p, max);
         List<String> seqs = sequenceNumbers(batch.records());
         p.resumeAfter(seqs.get(seqs.size() - 1));
-        buffer.advance(p, batch.epoch(), seqs.size());
+        buffer.advance(p, batch, seqs.size());
         return seqs;
     }
 
@@ -181,7 +181,7 @@ class ShardBufferTest {
         assertEquals(List.of("1", "2"), sequenceNumbers(first.records()));
         assertEquals(first.records(), again.records(), "a batch not delivered yet is taken again, not skipped");
 
-        buffer.advance(p, first.epoch(), 2);
+        buffer.advance(p, first, 2);
         assertEquals(List.of("3", "4", "5"), sequenceNumbers(takeNow(buffer, p, BATCH).records()));
     }
 
@@ -378,7 +378,7 @@ class ShardBufferTest {
 
         assertEquals(new ShardBuffer.Rewind("50"), buffer.takeRewind());
         buffer.append(records("51", "52"), false);
-        buffer.advance(ahead, inFlight.epoch(), inFlight.records().size()); // acknowledged after the rewind
+        buffer.advance(ahead, inFlight, inFlight.records().size()); // acknowledged after the rewind
 
         Batch aheadNext = takeNow(buffer, ahead, BATCH);
         Batch behindNext = takeNow(buffer, behind, BATCH);
@@ -438,7 +438,7 @@ class ShardBufferTest {
         long deadline = farDeadline();
 
         Batch last = Async.start(() -> buffer.take(p, BATCH, BATCH, deadline)).result();
-        buffer.advance(p, last.epoch(), last.records().size());
+        buffer.advance(p, last, last.records().size());
         Batch end = Async.start(() -> buffer.take(p, BATCH, BATCH, deadline)).result();
 
         assertEquals(List.of("1", "2"), sequenceNumbers(last.records()), "no batching wait at the end");

@@ -118,7 +118,7 @@ class ShardReaderTest {
                 List<String> seqs = sequenceNumbers(batch.records());
                 got.addAll(seqs);
                 p.resumeAfter(seqs.get(seqs.size() - 1));
-                buffer.advance(p, batch.epoch(), seqs.size());
+                buffer.advance(p, batch, seqs.size());
             }
             return got;
         }).result();
@@ -139,7 +139,7 @@ class ShardReaderTest {
                 List<String> seqs = sequenceNumbers(batch.records());
                 got.addAll(seqs);
                 p.resumeAfter(seqs.get(seqs.size() - 1));
-                buffer.advance(p, batch.epoch(), seqs.size());
+                buffer.advance(p, batch, seqs.size());
             }
         }).result();
     }
