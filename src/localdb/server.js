@@ -14,6 +14,13 @@ const ACCOUNT = '000000000000'
 const ERR_PREFIX = 'com.amazonaws.dynamodb.v20120810#'
 const MAX_RESPONSE_BYTES = 1024 * 1024
 const DEFAULT_ITERATOR_EXPIRY_MS = 15 * 60 * 1000
+// DynamoDB deletes expired items within days; locally within seconds
+const DEFAULT_TTL_SWEEP_MS = 1000
+// DynamoDB ignores TTL values more than five years in the past (they are taken for something else than a deadline)
+const TTL_MAX_PAST_SECONDS = 5 * 365 * 24 * 3600
+// who a TTL delete is attributed to in its stream record, as the Streams API writes it (GetRecords: PrincipalId, Type;
+// Lambda's event spells the same fields principalId and type)
+const TTL_IDENTITY = { PrincipalId: 'dynamodb.amazonaws.com', Type: 'Service' }
 
 // ---------------------------------------------------------------------------------------------------------------
 // state
@@ -27,6 +34,9 @@ let recordClockOffset = 0 // seconds added to ApproximateCreationDateTime (hook 
 let lastLabelMs = 0
 let iteratorExpiryMs = DEFAULT_ITERATOR_EXPIRY_MS
 let faults = [] // { operation, error, count }
+let ttlSweepMs = DEFAULT_TTL_SWEEP_MS // how often expired items are deleted (--ttl-sweep-ms, hook /_local/ttl-sweep)
+let ttlTimer = null
+let sweeping = null // the sweep in progress (a Promise), so two never overlap
 let counts = freshCounts()
 let generated = 0
 
@@ -272,7 +282,7 @@ function hashKey (keyJson) {
   return h >>> 0
 }
 
-function appendRecord (stream, eventName, keys, newImage, oldImage) {
+function appendRecord (stream, eventName, keys, newImage, oldImage, userIdentity) {
   const keyJson = canonical(keys)
   const h = hashKey(keyJson)
   const shard = stream.open.find((o) => h >= o.lo && h < o.hi)
@@ -293,6 +303,7 @@ function appendRecord (stream, eventName, keys, newImage, oldImage) {
     awsRegion: REGION,
     dynamodb: d,
   }
+  if (userIdentity) record.userIdentity = userIdentity
   shard.seqs.push(seq)
   shard.json.push(JSON.stringify(record))
   return record
@@ -306,14 +317,17 @@ function approximateSize (d) {
   return Math.max(n, 1)
 }
 
-/** Emits the stream record (if any) for one item whose images before and after a write are known. */
-function emitChange (tableName, key, before, after) {
+/**
+ * Emits the stream record (if any) for one item whose images before and after a write are known; userIdentity only
+ * for a delete by the service itself (TTL).
+ */
+function emitChange (tableName, key, before, after, userIdentity) {
   const stream = streamOf(tableName)
   if (!stream) return
   if (!before && !after) return
   if (before && after && canonical(before) === canonical(after)) return
   const eventName = !before ? 'INSERT' : !after ? 'REMOVE' : 'MODIFY'
-  appendRecord(stream, eventName, key, after, before)
+  appendRecord(stream, eventName, key, after, before, userIdentity)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -358,6 +372,8 @@ async function dynamoOp (op, body, res) {
     case 'BatchWriteItem': return batchWrite(req, body, res)
     case 'TransactWriteItems': return transactWrite(req, res)
     case 'TransactGetItems': return transactGet(req, res)
+    case 'UpdateTimeToLive': return updateTimeToLive(req, res)
+    case 'DescribeTimeToLive': return describeTimeToLive(req, res)
     default: return passThrough(op, body, res)
   }
 }
@@ -583,6 +599,96 @@ async function transactGet (req, res) {
     responses.push(d && d.Item ? { Item: d.Item } : {})
   }
   sendJson(res, 200, { Responses: responses })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// time to live (dynalite has none): the setting per table, and a sweeper that deletes expired items like DynamoDB,
+// each delete a REMOVE record attributed to the service (userIdentity)
+
+async function updateTimeToLive (req, res) {
+  const spec = req.TimeToLiveSpecification
+  if (typeof spec !== 'object' || spec === null || typeof spec.Enabled !== 'boolean'
+    || typeof spec.AttributeName !== 'string' || spec.AttributeName.length < 1 || spec.AttributeName.length > 255) {
+    throw validation('TimeToLiveSpecification needs Enabled (boolean) and AttributeName (1 to 255 characters)')
+  }
+  const t = await tableInfo(req.TableName) // ResourceNotFoundException for an unknown table
+  const current = t.ttl || null
+  if (spec.Enabled && current === spec.AttributeName) throw validation('TimeToLive is already enabled')
+  if (spec.Enabled && current) throw validation('TimeToLive is active on a different AttributeName: current is ' + current)
+  if (!spec.Enabled && !current) throw validation('TimeToLive is already disabled')
+  if (!spec.Enabled && current !== spec.AttributeName) {
+    throw validation('TimeToLive is active on a different AttributeName: current is ' + current)
+  }
+  t.ttl = spec.Enabled ? spec.AttributeName : null
+  sendJson(res, 200, { TimeToLiveSpecification: { Enabled: spec.Enabled, AttributeName: spec.AttributeName } })
+}
+
+async function describeTimeToLive (req, res) {
+  const t = await tableInfo(req.TableName)
+  const d = t.ttl ? { TimeToLiveStatus: 'ENABLED', AttributeName: t.ttl } : { TimeToLiveStatus: 'DISABLED' }
+  sendJson(res, 200, { TimeToLiveDescription: d })
+}
+
+/** The expiry (epoch seconds) of an item under its table's TTL attribute, or null when it never expires. */
+function expiryOf (item, attribute) {
+  const v = item && item[attribute]
+  if (!v || typeof v.N !== 'string') return null // only a Number attribute is a deadline
+  const seconds = Number(v.N)
+  return Number.isFinite(seconds) ? seconds : null
+}
+
+function isExpired (item, attribute, nowSeconds) {
+  const at = expiryOf(item, attribute)
+  return at !== null && at <= nowSeconds && at >= nowSeconds - TTL_MAX_PAST_SECONDS
+}
+
+/** Deletes every expired item of every table with TTL on; resolves the number deleted. */
+function sweepExpired () {
+  if (!sweeping) {
+    sweeping = sweepOnce().finally(() => { sweeping = null })
+  }
+  return sweeping
+}
+
+async function sweepOnce () {
+  let deleted = 0
+  for (const t of [ ...tables.values() ]) {
+    if (!t.ttl || !t.keySchema) continue
+    const attribute = t.ttl
+    const now = Math.floor(Date.now() / 1000)
+    const candidates = []
+    let start
+    do {
+      const page = await dyn('Scan', { TableName: t.name, ExclusiveStartKey: start })
+      if (page.status !== 200) break // the table went away meanwhile
+      for (const item of page.data.Items || []) {
+        if (isExpired(item, attribute, now)) candidates.push(keyOf(t, item))
+      }
+      start = page.data.LastEvaluatedKey
+    } while (start)
+    for (const key of candidates) {
+      // under the table's lock, like a write: the item is checked again, it may have been updated meanwhile
+      const done = await withLocks([ t.name ], async () => {
+        if (tables.get(t.name) !== t || t.ttl !== attribute) return false
+        const before = await getItem(t.name, key)
+        if (!isExpired(before, attribute, Math.floor(Date.now() / 1000))) return false
+        await dynOk('DeleteItem', { TableName: t.name, Key: key })
+        emitChange(t.name, key, before, undefined, TTL_IDENTITY)
+        return true
+      })
+      if (done) deleted++
+    }
+  }
+  return deleted
+}
+
+function scheduleTtlSweep (ms) {
+  ttlSweepMs = ms
+  if (ttlTimer) clearInterval(ttlTimer)
+  ttlTimer = ms > 0 ? setInterval(() => {
+    sweepExpired().catch((err) => console.error('[localdb] TTL sweep failed', err))
+  }, ms) : null
+  if (ttlTimer) ttlTimer.unref()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -937,6 +1043,17 @@ async function hook (method, path, query, body) {
       recordClockOffset = offset
       return { offsetSeconds: recordClockOffset }
     }
+    case 'POST /_local/ttl-sweep': {
+      // optionally sets the interval of the TTL sweeper (0 stops it), then sweeps now; replies when done
+      if (body && body.intervalMillis !== undefined) {
+        if (!Number.isInteger(body.intervalMillis) || body.intervalMillis < 0) {
+          throw validation('intervalMillis must be a non-negative integer')
+        }
+        scheduleTtlSweep(body.intervalMillis)
+      }
+      const deleted = await sweepExpired()
+      return { deleted, intervalMillis: ttlSweepMs }
+    }
     case 'POST /_local/sequence-jump': {
       const to = parseSeq(body && String(body.to))
       if (to < nextSeq) throw validation('sequence-jump target must be >= the next sequence number ' + nextSeq)
@@ -1017,6 +1134,13 @@ function main () {
   let port = 8000
   const pi = args.indexOf('--port')
   if (pi >= 0) port = parseInt(args[pi + 1], 10)
+  const ti = args.indexOf('--ttl-sweep-ms')
+  const sweepMs = ti >= 0 ? args[ti + 1] : process.env.DYNAMO_STREAM_LOCALDB_TTL_SWEEP_MS
+  const sweep = sweepMs === undefined || sweepMs === '' ? DEFAULT_TTL_SWEEP_MS : parseInt(sweepMs, 10)
+  if (!Number.isInteger(sweep) || sweep < 0) {
+    console.error('[localdb] --ttl-sweep-ms / DYNAMO_STREAM_LOCALDB_TTL_SWEEP_MS must be a non-negative integer: ' + sweepMs)
+    process.exit(2)
+  }
 
   if (!args.includes('--ignore-stdin')) {
     // the launcher keeps our stdin open: when it closes, the parent is gone and so must we be
@@ -1040,6 +1164,7 @@ function main () {
       })
     })
     front.keepAliveTimeout = 60000
+    scheduleTtlSweep(sweep)
     front.listen(port, '127.0.0.1', () => {
       process.stdout.write('LISTENING ' + front.address().port + '\n')
     })

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
@@ -21,6 +22,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbServiceClientConfiguration;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
@@ -33,6 +37,20 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *
  * <p>When {@code dynamo-stream.local-server.enabled} is on (dev mode) and no endpoint is configured, the bundled local
  * DynamoDB + Streams server is started and both clients point at it.
+ *
+ * <p>Region and credentials, checked at startup ({@link #checkRegion}, before the subscriptions are loaded):
+ * <ul>
+ * <li>No endpoint override and no region anywhere the SDK looks (AWS_REGION / AWS_DEFAULT_REGION, the
+ * {@code aws.region} system property, the profile file, the instance metadata): the start fails with
+ * {@link StreamErrors#NO_REGION}, one line naming what to set. Nothing could ever be read without a restart.
+ * <li>An endpoint override (DynamoDB Local, LocalStack, the bundled server) and no region in the environment,
+ * system property or profile: {@value #LOCAL_REGION} is used (such servers accept any region; the SDK needs one to
+ * sign), so {@code DYNAMODB_ENDPOINT_URL} alone is enough for a local server.
+ * <li>Credentials are not a startup error: the SDK resolves them on each call, and they may appear after the start
+ * (an instance or task role, a profile file mounted later, a slow metadata endpoint at boot). When none are found at
+ * startup a WARN line says which variables to set; the readiness check and every subscription (RETRYING) then show
+ * {@link StreamErrors#NO_CREDENTIALS} until they are found, and reading starts by itself.
+ * </ul>
  */
 @ApplicationScoped
 class StreamsClientProducer {
@@ -45,15 +63,21 @@ class StreamsClientProducer {
      */
     static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
 
+    /** The region used against an endpoint override when none is configured. */
+    static final String LOCAL_REGION = "us-east-1";
+
     private final Optional<URI> configuredEndpoint;
+    private final Optional<String> configuredRegion;
     private final DynamoStreamConfig config;
     private final Instance<DynamoDbClient> extensionClient;
     private volatile LocalDynamoDbServer localServer;
 
     StreamsClientProducer(
             @ConfigProperty(name = "quarkus.dynamodb.endpoint-override") Optional<URI> configuredEndpoint,
+            @ConfigProperty(name = "quarkus.dynamodb.aws.region") Optional<String> configuredRegion,
             DynamoStreamConfig config, Instance<DynamoDbClient> extensionClient) {
         this.configuredEndpoint = configuredEndpoint;
+        this.configuredRegion = configuredRegion.filter(r -> !r.isBlank());
         this.config = config;
         this.extensionClient = extensionClient;
     }
@@ -96,6 +120,71 @@ class StreamsClientProducer {
         LOG.infof("DynamoDB Streams client: region %s, endpoint %s", cfg.region(),
                 cfg.endpointOverride().map(URI::toString).orElse("AWS default"));
         return builder.build();
+    }
+
+    /**
+     * Fails the start when no region can be found for AWS (see the class comment), and warns when no credentials can
+     * be found. Runs before the stored subscriptions and the subscription file are read (priority 100), which are the
+     * first to use the clients.
+     *
+     * @throws IllegalStateException with {@link StreamErrors#NO_REGION} as its message
+     */
+    void checkRegion(@Observes @Priority(50) StartupEvent event) {
+        if (localEndpoint().isPresent() || configuredRegion.isPresent()) {
+            if (localEndpoint().isEmpty()) {
+                warnWithoutCredentials();
+            }
+            return;
+        }
+        if (configuredEndpoint.isPresent()) {
+            if (!regionInEnvironment()) {
+                // read by the SDK's default region chain when the extension builds its client (on first use)
+                System.setProperty("aws.region", LOCAL_REGION);
+                LOG.infof("No AWS region set (AWS_REGION): using %s for the DynamoDB endpoint %s", LOCAL_REGION,
+                        configuredEndpoint.get());
+            }
+            warnWithoutCredentials();
+            return;
+        }
+        try {
+            // builds the extension's client now (it is created on first use), with the SDK's own region chain
+            extensionClient.get().serviceClientConfiguration();
+        } catch (RuntimeException e) {
+            if (StreamErrors.isMissingRegion(e)) {
+                throw new IllegalStateException(StreamErrors.NO_REGION, e);
+            }
+            throw e;
+        }
+        warnWithoutCredentials();
+    }
+
+    /** Whether the system property, the environment or the profile file names a region (no metadata lookup). */
+    private static boolean regionInEnvironment() {
+        try {
+            return new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider())
+                    .getRegion() != null;
+        } catch (RuntimeException none) {
+            return false;
+        }
+    }
+
+    /**
+     * Resolves the credentials once, off the startup thread (the chain may ask a metadata endpoint), and logs one
+     * WARN line when there are none. Not a startup error: see the class comment.
+     */
+    private void warnWithoutCredentials() {
+        Thread.ofVirtual().name("aws-credentials-check").start(() -> {
+            try {
+                extensionClient.get().serviceClientConfiguration().credentialsProvider().resolveIdentity().join();
+            } catch (RuntimeException e) {
+                if (StreamErrors.isMissingCredentials(e)) {
+                    LOG.warnf("%s; subscriptions stay RETRYING and readiness DOWN until they are found",
+                            StreamErrors.NO_CREDENTIALS);
+                } else {
+                    LOG.debugf("AWS credentials not resolved at startup: %s", StreamErrors.describe(e));
+                }
+            }
+        });
     }
 
     /** Starts the bundled server at boot (dev mode), so it is there for the user's own table set-up. */

@@ -13,13 +13,16 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import io.dynamostream.aws.ReaderClient;
+import io.dynamostream.aws.StreamErrors;
 import io.dynamostream.config.DynamoStreamConfig;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * Readiness: DynamoDB answers. One cheap call ({@code ListTables}, limit 1) with a short timeout, through the same
  * client (endpoint, region, credentials) the readers use. The result is reused for
- * {@code dynamo-stream.health.dynamodb-cache-for}, so probes from several places never hammer DynamoDB.
+ * {@code dynamo-stream.health.dynamodb-cache-for}, so probes from several places never hammer DynamoDB. When DOWN,
+ * {@code error} is one sentence ({@link StreamErrors#describe}): AWS's error code and message, what to set when no
+ * credentials are found, or that DynamoDB cannot be reached.
  *
  * <p>Thread-safety: {@link #call()} is synchronized; concurrent probes wait for the one call in flight and share
  * its result.
@@ -66,7 +69,8 @@ class DynamoDbReadinessCheck implements HealthCheck {
             dynamoDb.listTables(r -> r.limit(1).overrideConfiguration(o -> o.apiCallTimeout(timeout)));
             return response.up().withData("latency_ms", (System.nanoTime() - start) / 1_000_000).build();
         } catch (RuntimeException e) {
-            return response.down().withData("error", Redaction.withoutUrls(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()))).build();
+            // one sentence: the AWS error code and message, or what to set (region, credentials), or "cannot reach"
+            return response.down().withData("error", Redaction.withoutUrls(StreamErrors.describe(e))).build();
         }
     }
 }

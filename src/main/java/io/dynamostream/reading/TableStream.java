@@ -226,6 +226,9 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
             reconcile();
             lastTransientError = null;
             lastDiscovery = Instant.now();
+            for (Member m : members.values()) {
+                services.registry().streamReadable(m.subscription.id());
+            }
         } catch (RuntimeException e) {
             handle(e, "discovering the shards");
         } finally {
@@ -513,13 +516,23 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         }
     }
 
+    /**
+     * A discovery failed. Terminal errors (NOT_FOUND, FATAL) end every subscription of the table (I8); anything
+     * else (throttling, DynamoDB unreachable, no credentials, I7) leaves them RUNNING, shown as RETRYING with the
+     * reason, until a discovery succeeds again. Under the lock.
+     */
     private void handle(RuntimeException e, String doing) {
         StreamErrors kind = StreamErrors.classify(e);
         String text = StreamErrors.describe(e);
         if (kind == StreamErrors.NOT_FOUND || kind == StreamErrors.FATAL) {
             LOG.errorf("Table %s: error while %s: %s", tableName, doing, text);
             failAll("error while " + doing + " of table " + tableName + ": " + text);
-        } else if (!text.equals(lastTransientError)) {
+            return;
+        }
+        for (Member m : members.values()) {
+            services.registry().streamRetrying(m.subscription.id(), text);
+        }
+        if (!text.equals(lastTransientError)) {
             lastTransientError = text;
             LOG.warnf("Table %s: transient error while %s, retrying at the next discovery: %s", tableName, doing,
                     text);

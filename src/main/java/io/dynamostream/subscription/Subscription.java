@@ -10,7 +10,8 @@ import io.dynamostream.guard.Redaction;
  * Immutable snapshot of one subscription, as handed out by {@link SubscriptionRegistry}.
  *
  * @param id ULID
- * @param error the reason of an ERROR status, otherwise null
+ * @param error the reason of an ERROR or CLOSED status; while RETRYING because the stream cannot be read (DynamoDB
+ *        unreachable, no credentials), why; otherwise null
  * @param shards per-shard progress, in shard discovery order
  * @param headers custom headers sent with every POST (values are secrets: never shown or logged)
  * @param secrets signing secrets, current first; empty when deliveries are not signed

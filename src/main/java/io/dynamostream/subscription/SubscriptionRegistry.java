@@ -367,6 +367,26 @@ public class SubscriptionRegistry {
     }
 
     /**
+     * Reading the subscription's stream fails for a while (DynamoDB unreachable, no credentials, throttled
+     * discovery): shown as RETRYING with {@code reason} in {@code error} until {@link #streamReadable}. Not stored, not
+     * announced: like a shard's retries, it is the state of reading, not a transition.
+     */
+    public void streamRetrying(String id, String reason) {
+        Entry entry = entries.get(id);
+        if (entry != null) {
+            entry.streamError = reason;
+        }
+    }
+
+    /** The subscription's stream was read again (a discovery succeeded): RUNNING again unless a shard is retrying. */
+    public void streamReadable(String id) {
+        Entry entry = entries.get(id);
+        if (entry != null) {
+            entry.streamError = null;
+        }
+    }
+
+    /**
      * Stores the entry's current state. Saves of one entry are serialised from reading its state to the end of the
      * write, so a slow save can never land after a newer one (a pause overwritten by an older RUNNING).
      */
@@ -406,6 +426,8 @@ public class SubscriptionRegistry {
         SubscriptionRequest.Valid request;
         SubscriptionStatus status = SubscriptionStatus.RUNNING;
         String error;
+        /** Why reading the stream fails at the moment (shown as RETRYING while RUNNING), null when it does not. */
+        volatile String streamError;
         volatile boolean started;
         final Map<String, MutableProgress> shards = new LinkedHashMap<>();
 
@@ -427,6 +449,8 @@ public class SubscriptionRegistry {
             }
             status = transition.to;
             error = message;
+            // a new attach (resume, restart) finds out again; an ended one shows its own error
+            streamError = null;
             if (status == SubscriptionStatus.RUNNING) {
                 for (MutableProgress p : shards.values()) {
                     p.lastError = null;
@@ -454,10 +478,12 @@ public class SubscriptionRegistry {
                         p.deliveredRecords, p.lastError));
                 retrying |= p.state == ShardState.RETRYING;
             }
-            SubscriptionStatus shown = status == SubscriptionStatus.RUNNING && retrying ? SubscriptionStatus.RETRYING
-                    : status;
+            String stream = streamError;
+            boolean running = status == SubscriptionStatus.RUNNING;
+            SubscriptionStatus shown = running && (retrying || stream != null) ? SubscriptionStatus.RETRYING : status;
+            String shownError = running && stream != null ? stream : error;
             return new Subscription(id, request.tableName(), request.url(), request.startingPosition(), source,
-                    createdAt, shown, error, List.copyOf(progress), request.headers(), request.secrets(),
+                    createdAt, shown, shownError, List.copyOf(progress), request.headers(), request.secrets(),
                     request.settings(), started);
         }
     }

@@ -4,7 +4,8 @@ package io.dynamostream.subscription;
  * Lifecycle of a subscription.
  *
  * <pre>
- *   (registered) ──▶ RUNNING ◀──2xx──▶ RETRYING      (a shard's batch is being retried)
+ *   (registered) ──▶ RUNNING ◀──2xx──▶ RETRYING      (a shard's batch is being retried, or the stream cannot
+ *                                                   be read for now: DynamoDB unreachable, no credentials)
  *                     │  ▲                │
  *              pause  │  │ resume         │ retries exhausted (on_failure: stop), 410 Gone,
  *                     ▼  │                │ table deleted, stream unreadable
@@ -18,7 +19,10 @@ package io.dynamostream.subscription;
 public enum SubscriptionStatus {
     /** Reading and delivering. */
     RUNNING,
-    /** Running, but the delivery of at least one shard's batch is failing and being retried. */
+    /**
+     * Running, but the delivery of at least one shard's batch is failing and being retried, or the table's stream
+     * cannot be read for now (DynamoDB unreachable, no credentials; {@code error} says why). Back to RUNNING by itself.
+     */
     RETRYING,
     /** Stopped by the API ({@code POST /subscriptions/{id}/pause}); resumes from its checkpoints. */
     PAUSED,

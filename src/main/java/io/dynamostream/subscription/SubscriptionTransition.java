@@ -4,8 +4,8 @@ import java.util.Set;
 
 /**
  * Every move between {@link SubscriptionStatus statuses} the registry makes, with the statuses it may start from
- * (the diagram in {@link SubscriptionStatus}). RETRYING is not stored: it is RUNNING with a shard being retried, so
- * "from RUNNING" includes it.
+ * (the diagram in {@link SubscriptionStatus}). RETRYING is not stored: it is RUNNING with a shard being retried or
+ * with a stream that cannot be read for now, so "from RUNNING" includes it.
  */
 enum SubscriptionTransition {
     /** The API paused it: reading stops, the checkpoints stay. */

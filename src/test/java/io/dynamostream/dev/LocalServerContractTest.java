@@ -63,6 +63,7 @@ import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.model.StreamStatus;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.TrimmedDataAccessException;
@@ -558,6 +559,92 @@ class LocalServerContractTest {
     }
 
     // -----------------------------------------------------------------------------------------------------------
+    // time to live
+
+    @Test
+    void givenTable_whenTimeToLiveEnabledAndDisabled_thenDescribedAsDynamoDbDoes() {
+        String table = newTableName();
+        createTable(table, StreamViewType.KEYS_ONLY, false);
+        assertEquals(TimeToLiveStatus.DISABLED, dynamo.describeTimeToLive(b -> b.tableName(table))
+                .timeToLiveDescription().timeToLiveStatus());
+
+        var enabled = dynamo.updateTimeToLive(b -> b.tableName(table)
+                .timeToLiveSpecification(t -> t.enabled(true).attributeName("expiresAt")));
+
+        assertEquals("expiresAt", enabled.timeToLiveSpecification().attributeName());
+        assertTrue(enabled.timeToLiveSpecification().enabled());
+        var described = dynamo.describeTimeToLive(b -> b.tableName(table)).timeToLiveDescription();
+        assertEquals(TimeToLiveStatus.ENABLED, described.timeToLiveStatus());
+        assertEquals("expiresAt", described.attributeName());
+        DynamoDbException twice = assertThrows(DynamoDbException.class, () -> dynamo.updateTimeToLive(b -> b
+                .tableName(table).timeToLiveSpecification(t -> t.enabled(true).attributeName("expiresAt"))));
+        assertEquals("ValidationException", twice.awsErrorDetails().errorCode());
+        assertTrue(twice.getMessage().contains("TimeToLive is already enabled"), twice.getMessage());
+
+        dynamo.updateTimeToLive(b -> b.tableName(table)
+                .timeToLiveSpecification(t -> t.enabled(false).attributeName("expiresAt")));
+        var off = dynamo.describeTimeToLive(b -> b.tableName(table)).timeToLiveDescription();
+        assertEquals(TimeToLiveStatus.DISABLED, off.timeToLiveStatus());
+        assertNull(off.attributeName());
+        assertThrows(ResourceNotFoundException.class, () -> dynamo.describeTimeToLive(b -> b.tableName("no-such")));
+        assertThrows(ResourceNotFoundException.class, () -> dynamo.updateTimeToLive(b -> b.tableName("no-such")
+                .timeToLiveSpecification(t -> t.enabled(true).attributeName("expiresAt"))));
+    }
+
+    @Test
+    void givenTimeToLive_whenItemsExpire_thenTheSweepDeletesOnlyExpiredOnesWithARemoveRecordByDynamoDb() {
+        String table = newTableName();
+        String arn = createTable(table, StreamViewType.NEW_AND_OLD_IMAGES, false).tableDescription()
+                .latestStreamArn();
+        dynamo.updateTimeToLive(b -> b.tableName(table)
+                .timeToLiveSpecification(t -> t.enabled(true).attributeName("expiresAt")));
+        long now = System.currentTimeMillis() / 1000;
+        putExpiring(table, "expired", AttributeValue.fromN(Long.toString(now - 60)));
+        putExpiring(table, "later", AttributeValue.fromN(Long.toString(now + 3600)));
+        putExpiring(table, "not-a-number", AttributeValue.fromS(Long.toString(now - 60)));
+        putExpiring(table, "six-years-ago", AttributeValue.fromN(Long.toString(now - 6L * 365 * 24 * 3600)));
+        put(table, "no-ttl", 1);
+        dynamo.deleteItem(b -> b.tableName(table).key(Map.of("pk", s("no-ttl")))); // a user's delete
+
+        hook("POST", "/_local/ttl-sweep", "{}");
+
+        assertTrue(dynamo.getItem(b -> b.tableName(table).key(Map.of("pk", s("expired"))).consistentRead(true))
+                .item().isEmpty(), "the expired item is deleted");
+        for (String kept : List.of("later", "not-a-number", "six-years-ago")) {
+            assertFalse(dynamo.getItem(b -> b.tableName(table).key(Map.of("pk", s(kept))).consistentRead(true))
+                    .item().isEmpty(), kept + " must stay");
+        }
+        List<Record> removes = readAll(arn).stream().filter(r -> r.eventName() == OperationType.REMOVE).toList();
+        assertEquals(List.of("no-ttl", "expired"), pks(removes));
+        assertNull(removes.get(0).userIdentity(), "a user's delete carries no userIdentity");
+        Record ttl = removes.get(1);
+        assertEquals("Service", ttl.userIdentity().type());
+        assertEquals("dynamodb.amazonaws.com", ttl.userIdentity().principalId());
+        assertEquals(Long.toString(now - 60), ttl.dynamodb().oldImage().get("expiresAt").n());
+        assertTrue(ttl.dynamodb().newImage() == null || ttl.dynamodb().newImage().isEmpty());
+    }
+
+    @Test
+    void givenSweepIntervalSet_whenAnItemExpires_thenItIsDeletedWithoutBeingAsked() {
+        String table = newTableName();
+        String arn = createTable(table, StreamViewType.KEYS_ONLY, false).tableDescription().latestStreamArn();
+        dynamo.updateTimeToLive(b -> b.tableName(table)
+                .timeToLiveSpecification(t -> t.enabled(true).attributeName("ttl")));
+        try {
+            assertEquals(100, hook("POST", "/_local/ttl-sweep", "{\"intervalMillis\": 100}")
+                    .get("intervalMillis").asInt());
+            putExpiring(table, "soon", "ttl", AttributeValue.fromN(Long.toString(System.currentTimeMillis() / 1000 + 1)));
+
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> readAll(arn).stream().anyMatch(r -> r.eventName() == OperationType.REMOVE));
+            assertTrue(dynamo.getItem(b -> b.tableName(table).key(Map.of("pk", s("soon"))).consistentRead(true))
+                    .item().isEmpty());
+        } finally {
+            hook("POST", "/_local/ttl-sweep", "{\"intervalMillis\": 1000}");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
     // helpers
 
     private static String newTableName() {
@@ -586,6 +673,14 @@ class LocalServerContractTest {
 
     private static void put(String table, String pk, int v) {
         dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", s(pk), "v", n(v))));
+    }
+
+    private static void putExpiring(String table, String pk, AttributeValue expiresAt) {
+        putExpiring(table, pk, "expiresAt", expiresAt);
+    }
+
+    private static void putExpiring(String table, String pk, String attribute, AttributeValue expiresAt) {
+        dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", s(pk), attribute, expiresAt)));
     }
 
     private static TransactWriteItem txPut(String table, String pk, String condition) {

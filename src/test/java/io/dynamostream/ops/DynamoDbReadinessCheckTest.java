@@ -77,8 +77,27 @@ class DynamoDbReadinessCheckTest {
         var r = check.call();
         assertEquals(Status.DOWN, r.getStatus());
         String error = (String) r.getData().orElseThrow().get("error");
-        assertThat(error, containsString("SdkClientException: Unable to execute HTTP request to <url>"));
+        assertThat(error, containsString("calling DynamoDB failed: Unable to execute HTTP request to <url>"));
         assertThat(error, not(containsString("dynamodb.internal")));
+        assertThat(error, not(containsString("Exception")));
+    }
+
+    @Test
+    void givenNoCredentialsBehindTheClientsCreationError_thenDownWithOneSentenceNamingTheVariables() {
+        failure = new jakarta.enterprise.inject.CreationException("Error creating synthetic bean [x]: "
+                + "software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials ...",
+                SdkClientException.create("Unable to load credentials from any of the providers in the chain "
+                        + "AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentialsProvider()])"));
+        String error = (String) check.call().getData().orElseThrow().get("error");
+        assertEquals("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, "
+                + "or run with an IAM role", error);
+    }
+
+    @Test
+    void givenConnectionRefused_thenDownSayingDynamoDbCannotBeReached() {
+        failure = SdkClientException.builder().message("Unable to execute HTTP request: Connection refused")
+                .cause(new java.net.ConnectException("Connection refused")).build();
+        assertEquals("cannot reach DynamoDB: connection refused", check.call().getData().orElseThrow().get("error"));
     }
 
     @Test

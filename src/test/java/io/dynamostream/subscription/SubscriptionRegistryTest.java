@@ -299,6 +299,43 @@ class SubscriptionRegistryTest {
     }
 
     @Test
+    void givenStreamUnreadable_whenViewed_thenRetryingWithTheReasonNotStoredNotAnnounced_andRunningWhenReadable() {
+        String id = register("People").id();
+        events.clear();
+
+        registry.streamRetrying(id, "cannot reach DynamoDB: connection refused");
+
+        Subscription s = registry.find(id).orElseThrow();
+        assertEquals(SubscriptionStatus.RETRYING, s.status());
+        assertEquals("cannot reach DynamoDB: connection refused", s.error());
+        assertTrue(registry.isRunning(id), "a retrying subscription is still reading");
+        assertEquals(SubscriptionStatus.RUNNING, stored(id).status(), "RETRYING is not stored");
+        assertNull(stored(id).error());
+        assertTrue(events.isEmpty(), "not a transition: " + events);
+
+        registry.streamReadable(id);
+
+        s = registry.find(id).orElseThrow();
+        assertEquals(SubscriptionStatus.RUNNING, s.status());
+        assertNull(s.error());
+    }
+
+    @Test
+    void givenStreamUnreadable_whenTheSubscriptionFails_thenItsOwnErrorIsShown() {
+        String id = register("People").id();
+        registry.streamRetrying(id, "cannot reach DynamoDB: connection refused");
+
+        registry.fail(id, "table People does not exist");
+
+        Subscription s = registry.find(id).orElseThrow();
+        assertEquals(SubscriptionStatus.ERROR, s.status());
+        assertEquals("table People does not exist", s.error());
+        registry.restart(id);
+        assertEquals(SubscriptionStatus.RUNNING, registry.find(id).orElseThrow().status());
+        assertNull(registry.find(id).orElseThrow().error());
+    }
+
+    @Test
     void givenRetryingShard_whenItsBatchIsDelivered_thenRunningAgainWithoutError() {
         String id = register("People").id();
         registry.deliveryFailed(id, "shard-1", "HTTP 503");
