@@ -25,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 
+import io.dynamostream.delivery.StopNotifications;
 import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -39,10 +40,13 @@ public class SubscriptionsResource {
 
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
+    private final StopNotifications notifications;
 
-    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor) {
+    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor,
+            StopNotifications notifications) {
         this.registry = registry;
         this.supervisor = supervisor;
+        this.notifications = notifications;
     }
 
     @GET
@@ -52,7 +56,8 @@ public class SubscriptionsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY,
                     implementation = SubscriptionView.Detail.class)))
     public List<SubscriptionView.Detail> list() {
-        return registry.list().stream().map(s -> SubscriptionView.Detail.of(s, false)).toList();
+        return registry.list().stream()
+                .map(s -> SubscriptionView.Detail.of(s, false, notifications.status(s.id()))).toList();
     }
 
     @POST
@@ -80,7 +85,8 @@ public class SubscriptionsResource {
     @APIResponse(responseCode = "404", ref = "SubscriptionNotFound")
     public SubscriptionView.Detail get(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
             @PathParam("id") String id) {
-        return registry.find(id).map(s -> SubscriptionView.Detail.of(s, true)).orElseThrow(() -> notFound(id));
+        return registry.find(id).map(s -> SubscriptionView.Detail.of(s, true, notifications.status(s.id())))
+                .orElseThrow(() -> notFound(id));
     }
 
     @DELETE
@@ -98,7 +104,8 @@ public class SubscriptionsResource {
             throw new BadRequestException("request body is required: {\"table_name\": ..., \"url\": ...}");
         }
         Subscription s = supervisor.register(request.validate(), Subscription.Source.API);
-        return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false)).build();
+        return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false,
+                java.util.Optional.empty())).build();
     }
 
     static Response deleted(StreamSupervisor supervisor, String id) {
