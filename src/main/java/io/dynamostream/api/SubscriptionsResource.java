@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -79,9 +80,11 @@ public class SubscriptionsResource {
     @Path("{id}")
     @Operation(summary = "Get a subscription",
             description = "The subscription with its progress on every shard of the table's stream.")
-    @APIResponse(responseCode = "200", description = "The subscription, with shards.",
+    @APIResponse(responseCode = "200", description = "The subscription, with shards and, once it stopped, the fate "
+            + "of its error notification.",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = SubscriptionView.Detail.class)))
+                    schema = @Schema(implementation = SubscriptionView.Detail.class),
+                    examples = @ExampleObject(name = "stopped, notification pending", ref = "StoppedSubscription")))
     @APIResponse(responseCode = "404", ref = "SubscriptionNotFound")
     public SubscriptionView.Detail get(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
             @PathParam("id") String id) {

@@ -3,6 +3,8 @@ package io.dynamostream.subscription;
 import java.time.Instant;
 import java.util.Objects;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
  * The error notification {@code {"table_name", "message"}} that announces a subscription's stop (ERROR or CLOSED),
  * and its fate: retried while {@link State#PENDING}, then {@link State#DELIVERED} or {@link State#GAVE_UP}. One per
@@ -22,6 +24,7 @@ public record StopNotification(String subscriptionId, String tableName, String m
         State state, int attempts, String lastError, Instant lastAttemptAt, Instant nextAttemptAt) {
 
     /** Where a notification stands. */
+    @Schema(name = "StopNotificationState", description = "Where an error notification stands")
     public enum State {
         /** Not delivered yet; the next attempt is due at {@code nextAttemptAt}. */
         PENDING,
