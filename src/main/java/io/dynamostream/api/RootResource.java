@@ -26,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 
+import io.dynamostream.delivery.StopNotifications;
 import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -40,16 +41,21 @@ public class RootResource {
 
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
+    private final StopNotifications notifications;
 
-    RootResource(SubscriptionRegistry registry, StreamSupervisor supervisor) {
+    RootResource(SubscriptionRegistry registry, StreamSupervisor supervisor, StopNotifications notifications) {
         this.registry = registry;
         this.supervisor = supervisor;
+        this.notifications = notifications;
     }
 
-    /** Every subscription keyed by id: {@code {"<id>": {"table_name", "url", "status", "error"?}}}. */
+    /**
+     * Every subscription keyed by id: {@code {"<id>": {"table_name", "url", "status", "error"?, "notification"?}}}.
+     */
     @GET
     @Operation(summary = "List subscriptions (original shape)",
-            description = "Every subscription keyed by its id: table_name, url, status and, in ERROR, the error.")
+            description = "Every subscription keyed by its id: table_name, url, status, in ERROR the error and, once "
+                    + "it stopped, the fate of its error notification.")
     @APIResponse(responseCode = "200", description = "Subscriptions keyed by id (an empty object when none).",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT,
                     additionalProperties = SubscriptionView.Summary.class),
@@ -57,7 +63,7 @@ public class RootResource {
     public Map<String, SubscriptionView.Summary> list() {
         Map<String, SubscriptionView.Summary> all = new LinkedHashMap<>();
         for (Subscription s : registry.list()) {
-            all.put(s.id(), SubscriptionView.Summary.of(s));
+            all.put(s.id(), SubscriptionView.Summary.of(s, notifications.status(s.id())));
         }
         return all;
     }

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.dynamostream.delivery.DeadLetters;
 import io.dynamostream.delivery.Destination;
+import io.dynamostream.delivery.StopNotifications;
 import io.dynamostream.reading.StreamSupervisor;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.dynamostream.guard.Redaction;
@@ -45,11 +46,14 @@ public class SubscriptionActionsResource {
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
     private final DeadLetters deadLetters;
+    private final StopNotifications notifications;
 
-    SubscriptionActionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor, DeadLetters deadLetters) {
+    SubscriptionActionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor, DeadLetters deadLetters,
+            StopNotifications notifications) {
         this.registry = registry;
         this.supervisor = supervisor;
         this.deadLetters = deadLetters;
+        this.notifications = notifications;
     }
 
     @POST
@@ -168,8 +172,9 @@ public class SubscriptionActionsResource {
         return deadLetters.find(id, letter).orElseThrow(() -> notFound(id, letter));
     }
 
-    private static SubscriptionView.Detail view(java.util.Optional<Subscription> s, String id) {
-        return s.map(x -> SubscriptionView.Detail.of(x, true)).orElseThrow(() -> notFound(id));
+    private SubscriptionView.Detail view(java.util.Optional<Subscription> s, String id) {
+        return s.map(x -> SubscriptionView.Detail.of(x, true, notifications.status(x.id())))
+                .orElseThrow(() -> notFound(id));
     }
 
     private static NotFoundException notFound(String id) {

@@ -2,10 +2,12 @@ package io.dynamostream.api;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -15,13 +17,14 @@ import io.dynamostream.guard.Redaction;
 import io.dynamostream.subscription.DeliverySettings;
 import io.dynamostream.subscription.ShardProgress;
 import io.dynamostream.subscription.StartingPosition;
+import io.dynamostream.subscription.StopNotification;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionStatus;
 
 /**
- * JSON views of a subscription. {@link Summary} is the original tool's shape (the value in {@code GET /});
- * {@link Detail} adds the id, the settings (the effective {@link Settings}, defaults filled in) and, when asked,
- * per-shard progress.
+ * JSON views of a subscription. {@link Summary} is the original tool's shape (the value in {@code GET /}), plus the
+ * fate of its error notification once it stopped ({@link Notification}); {@link Detail} adds the id, the settings (the
+ * effective {@link Settings}, defaults filled in) and, when asked, per-shard progress.
  *
  * <p>No view carries a secret: URLs go through {@link Redaction#url}, header values are replaced by
  * {@value Redaction#MASK}, and signing secrets only show as {@code "signed": true}.
@@ -31,7 +34,10 @@ public final class SubscriptionView {
     private SubscriptionView() {
     }
 
-    /** {@code {"table_name", "url", "status", "error"?}}, exactly the original's entry. */
+    /**
+     * {@code {"table_name", "url", "status", "error"?}}, exactly the original's entry, and {@code "notification"}
+     * once the subscription stopped (absent before, so a subscription that never stopped has the original's shape).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @RegisterForReflection
     @Schema(name = "SubscriptionSummary", description = "One entry of GET /, the original tool's shape")
@@ -40,16 +46,52 @@ public final class SubscriptionView {
             @Schema(required = true, example = "http://localhost:9000/stream") @JsonProperty("url") String url,
             @Schema(required = true) @JsonProperty("status") SubscriptionStatus status,
             @Schema(description = "Why the subscription stopped; only in ERROR",
-                    example = "table People does not exist") @JsonProperty("error") String error) {
+                    example = "table People does not exist") @JsonProperty("error") String error,
+            @Schema(description = "The error notification of the last stop and its fate; absent when the "
+                    + "subscription never stopped") @JsonProperty("notification") Notification notification) {
 
-        static Summary of(Subscription s) {
-            return new Summary(s.tableName(), Redaction.url(s.url()), s.status(), s.error());
+        static Summary of(Subscription s, Optional<StopNotification> notification) {
+            return new Summary(s.tableName(), Redaction.url(s.url()), s.status(), s.error(),
+                    notification.map(Notification::of).orElse(null));
+        }
+    }
+
+    /**
+     * What became of the error notification {@code {"table_name", "message"}} POSTed to the URL when the subscription
+     * stopped (ERROR or CLOSED): retried with backoff while {@code PENDING}, for at most
+     * {@code dynamo-stream.notification.retry-for} after the stop, then {@code DELIVERED} or {@code GAVE_UP}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @RegisterForReflection
+    @Schema(name = "StopNotification", description = "The error notification {table_name, message} POSTed when the "
+            + "subscription stopped (ERROR or CLOSED), retried with backoff until the receiver answers 2xx or "
+            + "dynamo-stream.notification.retry-for has passed, across restarts")
+    public record Notification(
+            @Schema(required = true, description = "PENDING: not delivered yet, retried; DELIVERED: the receiver "
+                    + "answered 2xx; GAVE_UP: not delivered within the retry bound, or the receiver answered 410")
+            @JsonProperty("state") StopNotification.State state,
+            @Schema(required = true, minimum = "0", description = "Attempts made so far", example = "3")
+            @JsonProperty("attempts") int attempts,
+            @Schema(description = "Why the last attempt failed; absent once delivered",
+                    example = "connection refused") @JsonProperty("last_error") String lastError,
+            @Schema(format = "date-time", description = "When the last attempt ended",
+                    example = "2026-03-30T12:00:07Z") @JsonProperty("last_attempt_at") String lastAttemptAt,
+            @Schema(format = "date-time", description = "When the next attempt is due; only while PENDING",
+                    example = "2026-03-30T12:00:15Z") @JsonProperty("next_attempt_at") String nextAttemptAt) {
+
+        static Notification of(StopNotification n) {
+            return new Notification(n.state(), n.attempts(), n.lastError(), text(n.lastAttemptAt()),
+                    n.isPending() ? text(n.nextAttemptAt()) : null);
+        }
+
+        private static String text(Instant at) {
+            return at == null ? null : at.toString();
         }
     }
 
     /**
      * One subscription with its id and settings; {@code shards} only on {@code GET /subscriptions/{id}};
-     * {@code headers} (names only, values masked) only when there are some.
+     * {@code headers} (names only, values masked) only when there are some; {@code notification} once it stopped.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @RegisterForReflection
@@ -71,12 +113,15 @@ public final class SubscriptionView {
             @JsonProperty("headers") Map<String, String> headers,
             @Schema(required = true) @JsonProperty("settings") Settings settings,
             @Schema(description = "Progress on each shard; only on GET /subscriptions/{id}")
-            @JsonProperty("shards") List<ShardProgress> shards) {
+            @JsonProperty("shards") List<ShardProgress> shards,
+            @Schema(description = "The error notification of the last stop and its fate; absent when the "
+                    + "subscription never stopped") @JsonProperty("notification") Notification notification) {
 
-        static Detail of(Subscription s, boolean withShards) {
+        static Detail of(Subscription s, boolean withShards, Optional<StopNotification> notification) {
             return new Detail(s.id(), s.tableName(), Redaction.url(s.url()), s.status(), s.error(),
                     s.startingPosition(), s.source(), s.createdAt().toString(), s.signed(), maskedHeaders(s),
-                    Settings.of(s.settings()), withShards ? s.shards() : null);
+                    Settings.of(s.settings()), withShards ? s.shards() : null,
+                    notification.map(Notification::of).orElse(null));
         }
 
         private static Map<String, String> maskedHeaders(Subscription s) {

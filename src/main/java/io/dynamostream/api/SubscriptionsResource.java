@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -25,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 
+import io.dynamostream.delivery.StopNotifications;
 import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -39,10 +41,13 @@ public class SubscriptionsResource {
 
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
+    private final StopNotifications notifications;
 
-    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor) {
+    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor,
+            StopNotifications notifications) {
         this.registry = registry;
         this.supervisor = supervisor;
+        this.notifications = notifications;
     }
 
     @GET
@@ -52,7 +57,8 @@ public class SubscriptionsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY,
                     implementation = SubscriptionView.Detail.class)))
     public List<SubscriptionView.Detail> list() {
-        return registry.list().stream().map(s -> SubscriptionView.Detail.of(s, false)).toList();
+        return registry.list().stream()
+                .map(s -> SubscriptionView.Detail.of(s, false, notifications.status(s.id()))).toList();
     }
 
     @POST
@@ -74,13 +80,16 @@ public class SubscriptionsResource {
     @Path("{id}")
     @Operation(summary = "Get a subscription",
             description = "The subscription with its progress on every shard of the table's stream.")
-    @APIResponse(responseCode = "200", description = "The subscription, with shards.",
+    @APIResponse(responseCode = "200", description = "The subscription, with shards and, once it stopped, the fate "
+            + "of its error notification.",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = SubscriptionView.Detail.class)))
+                    schema = @Schema(implementation = SubscriptionView.Detail.class),
+                    examples = @ExampleObject(name = "stopped, notification pending", ref = "StoppedSubscription")))
     @APIResponse(responseCode = "404", ref = "SubscriptionNotFound")
     public SubscriptionView.Detail get(@Parameter(description = "Subscription id (a ULID)", example = ApiExamples.ID)
             @PathParam("id") String id) {
-        return registry.find(id).map(s -> SubscriptionView.Detail.of(s, true)).orElseThrow(() -> notFound(id));
+        return registry.find(id).map(s -> SubscriptionView.Detail.of(s, true, notifications.status(s.id())))
+                .orElseThrow(() -> notFound(id));
     }
 
     @DELETE
@@ -98,7 +107,8 @@ public class SubscriptionsResource {
             throw new BadRequestException("request body is required: {\"table_name\": ..., \"url\": ...}");
         }
         Subscription s = supervisor.register(request.validate(), Subscription.Source.API);
-        return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false)).build();
+        return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false,
+                java.util.Optional.empty())).build();
     }
 
     static Response deleted(StreamSupervisor supervisor, String id) {

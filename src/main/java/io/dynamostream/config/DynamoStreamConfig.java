@@ -24,6 +24,9 @@ public interface DynamoStreamConfig {
     /** Delivering batches to the subscribed URLs. */
     Delivery delivery();
 
+    /** Retrying the error notification of a subscription that stopped. */
+    NotificationSettings notification();
+
     /** The bundled local DynamoDB + Streams server (dev mode). */
     LocalServer localServer();
 

@@ -17,9 +17,11 @@ import io.dynamostream.subscription.SubscriptionChanged;
 
 /**
  * Sends the original tool's error notification {@code {"table_name", "message"}} to a subscription's destination when
- * it ends (ERROR or CLOSED), and the same with {@code kind}, {@code shard_id} and the sequence range when records will
- * not be delivered ({@link DeliveryIncident}). One attempt, in the background (on this bean's own executor, closed at
- * shutdown): the receiver may well be the thing that is failing. An observer only: it never calls back.
+ * it ends (ERROR or CLOSED), retried with backoff for a bounded time and across restarts by {@link StopNotifications}
+ * (a deleted subscription cancels it); and the same with {@code kind}, {@code shard_id} and the sequence range when
+ * records will not be delivered ({@link DeliveryIncident}), in one attempt, in the background (on this bean's own
+ * executor, closed at shutdown): the receiver may well be the thing that is failing, and the subscription goes on.
+ * An observer only: it never calls back.
  */
 @ApplicationScoped
 class ErrorNotifier {
@@ -27,19 +29,23 @@ class ErrorNotifier {
     private static final Logger LOG = Logger.getLogger(ErrorNotifier.class);
 
     private final Destinations destinations;
+    private final StopNotifications stops;
     private final ExecutorService sender = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("notify-", 0).factory());
 
-    ErrorNotifier(Destinations destinations) {
+    ErrorNotifier(Destinations destinations, StopNotifications stops) {
         this.destinations = destinations;
+        this.stops = stops;
     }
 
     void onChange(@Observes SubscriptionChanged change) {
-        if (change.kind() != SubscriptionChanged.Kind.FAILED && change.kind() != SubscriptionChanged.Kind.CLOSED) {
-            return;
+        switch (change.kind()) {
+            case FAILED, CLOSED -> stops.stopped(change.subscription());
+            case REMOVED -> stops.cancel(change.subscription().id());
+            default -> {
+                // running, paused or resumed: nothing to announce
+            }
         }
-        Subscription s = change.subscription();
-        send(s, Notifications.error(s.tableName(), s.error()), s.error());
     }
 
     /**
@@ -57,10 +63,10 @@ class ErrorNotifier {
             Destination.Attempt attempt = destinations.of(s).send(new Destination.Message(s, null,
                     WebhookSigner.notificationId(s.id(), message), body, List.of()));
             if (attempt.isSuccess()) {
-                LOG.infof("Error notification for subscription %s sent to %s", s.id(), Redaction.url(s.url()));
+                LOG.infof("Incident notification for subscription %s sent to %s", s.id(), Redaction.url(s.url()));
             } else {
-                LOG.warnf("Error notification for subscription %s to %s failed: %s", s.id(), Redaction.url(s.url()),
-                        Redaction.text(attempt.describe()));
+                LOG.warnf("Incident notification for subscription %s to %s failed: %s", s.id(),
+                        Redaction.url(s.url()), Redaction.text(attempt.describe()));
             }
         });
     }

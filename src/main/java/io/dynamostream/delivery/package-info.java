@@ -3,10 +3,11 @@
  * backoff, Retry-After, bisection, record age, on_failure) through the {@link io.dynamostream.delivery.Destination}
  * port, whose first implementation is HTTP ({@code HttpDestination} over {@link io.dynamostream.delivery.HttpPoster});
  * the Lambda payload, the Standard Webhooks signature, the retry policy, dead letters, incident reports and the error
- * notification. Knows nothing of shards' iterators, buffers or checkpoints.
+ * notification (retried for a bounded time and across restarts by
+ * {@link io.dynamostream.delivery.StopNotifications}). Knows nothing of shards' iterators, buffers or checkpoints.
  *
- * <p>May use: {@code state} (dead letters), {@code metrics} (attempt outcomes), {@code subscription} (the model),
- * {@code guard} (the SSRF guard, redaction), {@code config}.
+ * <p>May use: {@code state} (dead letters, stop notifications), {@code metrics} (attempt outcomes),
+ * {@code subscription} (the model), {@code guard} (the SSRF guard, redaction), {@code config}.
  *
  * <p>Comments cite the service's invariants as (I1) to (I11); each is stated, with the tests that prove it, in
  * {@code src/site/markdown/architecture.md}.

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import io.dynamostream.subscription.DeadLetter;
+import io.dynamostream.subscription.StopNotification;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRequest;
 import io.dynamostream.subscription.SubscriptionStatus;
@@ -18,7 +19,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * The JSON form of the stored documents: a subscription ({@code {"request", "source", "created_at", "status",
- * "error", "started"}}) and a dead letter (its API shape, body included). Unknown fields are ignored, so a document
+ * "error", "started"}}), a dead letter (its API shape, body included) and a stop notification ({@code {"table_name",
+ * "message", "stopped_at", "state", "attempts", "last_error", "last_attempt_at", "next_attempt_at"}}). Unknown fields are ignored, so a document
  * written by a newer version still loads. Pure and thread-safe.
  */
 final class Documents {
@@ -62,6 +64,38 @@ final class Documents {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("unreadable dead letter in the state store: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The stored form of a stop notification (the subscription id is the key); the field names are the state store's
+     * format, do not rename them.
+     */
+    @RegisterForReflection
+    record StoredNotification(@JsonProperty("table_name") String tableName,
+            @JsonProperty("message") String message,
+            @JsonProperty("stopped_at") Instant stoppedAt,
+            @JsonProperty("state") StopNotification.State state,
+            @JsonProperty("attempts") int attempts,
+            @JsonProperty("last_error") String lastError,
+            @JsonProperty("last_attempt_at") Instant lastAttemptAt,
+            @JsonProperty("next_attempt_at") Instant nextAttemptAt) {
+    }
+
+    static String notification(StopNotification n) {
+        return write(new StoredNotification(n.tableName(), n.message(), n.stoppedAt(), n.state(), n.attempts(),
+                n.lastError(), n.lastAttemptAt(), n.nextAttemptAt()), "notification of " + n.subscriptionId());
+    }
+
+    /** @throws IllegalArgumentException when the document cannot be read, with the reason */
+    static StopNotification notification(String subscriptionId, String document) {
+        StoredNotification doc = read(document, StoredNotification.class);
+        if (doc.stoppedAt() == null || doc.state() == null) {
+            throw new IllegalArgumentException("notification without stopped_at or state");
+        }
+        return new StopNotification(subscriptionId, doc.tableName(), doc.message(), doc.stoppedAt(), doc.state(),
+                doc.attempts(), doc.lastError(), doc.lastAttemptAt(),
+                doc.state() == StopNotification.State.PENDING && doc.nextAttemptAt() == null ? doc.stoppedAt()
+                        : doc.nextAttemptAt());
     }
 
     private static String write(Object doc, String what) {

@@ -47,6 +47,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * sk = "subscription"            doc (S) | docz (B, gzip of doc when large)
  * sk = "checkpoint#" + shard id  seq (S, as given), cp (S, seq zero-padded to 48 digits), inflight (S), finished (BOOL)
  * sk = "deadletter#" + id        doc (S) | docz (B)
+ * sk = "notification"            doc (S): the stop notification and its fate
  * </pre>
  * Checkpoints move forward in the table itself: {@code checkpoint} is an UpdateItem conditioned on
  * {@code attribute_not_exists(cp) OR cp < :cp}; zero-padded numbers of equal width compare as strings the way the
@@ -63,6 +64,7 @@ final class DynamoDbStateStore implements StateStore {
     static final String SUBSCRIPTION = "subscription";
     static final String CHECKPOINT_PREFIX = "checkpoint#";
     static final String DEAD_LETTER_PREFIX = "deadletter#";
+    static final String NOTIFICATION = "notification";
     static final int COMPRESS_ABOVE = 100_000;
     private static final int MAX_ITEM_BYTES = 390_000;
     private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(5);
@@ -90,13 +92,7 @@ final class DynamoDbStateStore implements StateStore {
 
     @Override
     public SortedMap<String, String> subscriptions() {
-        SortedMap<String, String> out = new TreeMap<>();
-        client.scanPaginator(r -> r.tableName(table).consistentRead(true)
-                .filterExpression("#sk = :sk")
-                .expressionAttributeNames(Map.of("#sk", SK))
-                .expressionAttributeValues(Map.of(":sk", s(SUBSCRIPTION))))
-                .items().forEach(item -> out.put(item.get(PK).s(), document(item)));
-        return Collections.unmodifiableSortedMap(out);
+        return scan(SUBSCRIPTION);
     }
 
     @Override
@@ -206,6 +202,16 @@ final class DynamoDbStateStore implements StateStore {
     }
 
     @Override
+    public SortedMap<String, String> notifications() {
+        return scan(NOTIFICATION);
+    }
+
+    @Override
+    public void putNotification(String subscriptionId, String document) {
+        put(Checkpoints.requireId("subscription", subscriptionId), NOTIFICATION, document);
+    }
+
+    @Override
     public String describe() {
         var cfg = client.serviceClientConfiguration();
         return "DynamoDB table " + table + " (region " + cfg.region()
@@ -297,6 +303,17 @@ final class DynamoDbStateStore implements StateStore {
             item.put("docz", AttributeValue.fromB(SdkBytes.fromByteArray(gzip)));
         }
         client.putItem(r -> r.tableName(table).item(item));
+    }
+
+    /** Every item whose sort key is {@code sk}: partition key (subscription id) → document. */
+    private SortedMap<String, String> scan(String sk) {
+        SortedMap<String, String> out = new TreeMap<>();
+        client.scanPaginator(r -> r.tableName(table).consistentRead(true)
+                .filterExpression("#sk = :sk")
+                .expressionAttributeNames(Map.of("#sk", SK))
+                .expressionAttributeValues(Map.of(":sk", s(sk))))
+                .items().forEach(item -> out.put(item.get(PK).s(), document(item)));
+        return Collections.unmodifiableSortedMap(out);
     }
 
     private void query(String subscriptionId, String prefix, Consumer<Map<String, AttributeValue>> each) {

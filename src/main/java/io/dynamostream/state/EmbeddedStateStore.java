@@ -70,6 +70,8 @@ final class EmbeddedStateStore implements StateStore {
     /** {@link MapKeys} key → checkpoint in {@link Checkpoints#encode} form. */
     private final MVMap<String, String> checkpoints;
     private final MVMap<String, String> deadLetters;
+    /** Subscription id → stop notification document. */
+    private final MVMap<String, String> notifications;
     private final StoreWriter writer;
 
     private EmbeddedStateStore(Path file, MVStore store) {
@@ -79,6 +81,7 @@ final class EmbeddedStateStore implements StateStore {
         this.subscriptions = openMap(store, "subscriptions");
         this.checkpoints = openMap(store, "checkpoints");
         this.deadLetters = openMap(store, "deadLetters");
+        this.notifications = openMap(store, "notifications");
         // opening the maps of a new file is itself a change: write it now, not with the first caller's commit
         store.commit();
         this.writer = new StoreWriter("the state file " + file, store::commit, () -> store.getFileStore().sync());
@@ -135,7 +138,8 @@ final class EmbeddedStateStore implements StateStore {
         // one batch, one commit: the subscription disappears with all its entries or not at all
         writer.write(() -> {
             boolean existed = subscriptions.remove(id) != null;
-            return removeAll(checkpoints, id) | removeAll(deadLetters, id) | existed;
+            boolean notified = notifications.remove(id) != null;
+            return removeAll(checkpoints, id) | removeAll(deadLetters, id) | existed | notified;
         }, changed -> changed);
     }
 
@@ -200,6 +204,18 @@ final class EmbeddedStateStore implements StateStore {
     public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
         String key = MapKeys.deadLetterKey(subscriptionId, deadLetterId);
         return writer.write(() -> deadLetters.remove(key) != null, existed -> existed);
+    }
+
+    @Override
+    public SortedMap<String, String> notifications() {
+        return writer.read(() -> Collections.unmodifiableSortedMap(new TreeMap<>(notifications)));
+    }
+
+    @Override
+    public void putNotification(String subscriptionId, String document) {
+        Checkpoints.requireId("subscription", subscriptionId);
+        MemoryStateStore.requireDocument(document);
+        writer.write(() -> notifications.put(subscriptionId, document), r -> true);
     }
 
     @Override

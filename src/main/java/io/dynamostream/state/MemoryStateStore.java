@@ -18,6 +18,8 @@ final class MemoryStateStore implements StateStore {
     /** {@link MapKeys} key → checkpoint in {@link Checkpoints#encode} form. */
     private final ConcurrentSkipListMap<String, String> checkpoints = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<String, String> deadLetters = new ConcurrentSkipListMap<>();
+    /** Subscription id → stop notification document. */
+    private final ConcurrentSkipListMap<String, String> notifications = new ConcurrentSkipListMap<>();
 
     @Override
     public SortedMap<String, String> subscriptions() {
@@ -35,6 +37,7 @@ final class MemoryStateStore implements StateStore {
         subscriptions.remove(id);
         range(checkpoints, id).clear();
         range(deadLetters, id).clear();
+        notifications.remove(id);
     }
 
     @Override
@@ -89,6 +92,16 @@ final class MemoryStateStore implements StateStore {
     @Override
     public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
         return deadLetters.remove(MapKeys.deadLetterKey(subscriptionId, deadLetterId)) != null;
+    }
+
+    @Override
+    public SortedMap<String, String> notifications() {
+        return Collections.unmodifiableSortedMap(new TreeMap<>(notifications));
+    }
+
+    @Override
+    public void putNotification(String subscriptionId, String document) {
+        notifications.put(Checkpoints.requireId("subscription", subscriptionId), requireDocument(document));
     }
 
     @Override

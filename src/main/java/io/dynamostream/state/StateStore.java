@@ -5,9 +5,9 @@ import java.util.SortedMap;
 
 /**
  * The storage SPI of the three kinds (embedded, DynamoDB table, memory): subscriptions, a checkpoint per
- * (subscription, shard) and dead letters. Documents are opaque strings here; {@link StateStores} gives the rest of
- * the service typed stores over it ({@link CheckpointStore}, {@link DeadLetterStore}, the registry's
- * {@code SubscriptionStore}) and owns the JSON form of the documents ({@link Documents}).
+ * (subscription, shard), dead letters and one stop notification per subscription. Documents are opaque strings here; {@link StateStores} gives the rest of
+ * the service typed stores over it ({@link CheckpointStore}, {@link DeadLetterStore}, {@link NotificationStore}, the
+ * registry's {@code SubscriptionStore}) and owns the JSON form of the documents ({@link Documents}).
  *
  * <p>Contract of every implementation:
  * <ul>
@@ -35,9 +35,11 @@ interface StateStore extends CheckpointStore, AutoCloseable {
     /** Inserts or replaces a subscription's document. */
     void putSubscription(String id, String document);
 
-    /** Deletes a subscription with its checkpoints and dead letters; nothing happens when it is unknown. */
+    /**
+     * Deletes a subscription with its checkpoints, dead letters and stop notification; nothing happens when it is
+     * unknown.
+     */
     void deleteSubscription(String id);
-
 
     /** Dead letters of one subscription: dead-letter id → document, ordered by id (oldest first). */
     SortedMap<String, String> deadLetters(String subscriptionId);
@@ -47,6 +49,12 @@ interface StateStore extends CheckpointStore, AutoCloseable {
 
     /** Removes a dead letter; returns whether it existed. */
     boolean deleteDeadLetter(String subscriptionId, String deadLetterId);
+
+    /** Every stored stop notification: subscription id → document, ordered by id. */
+    SortedMap<String, String> notifications();
+
+    /** Inserts or replaces the stop notification of a subscription (one per subscription). */
+    void putNotification(String subscriptionId, String document);
 
     /** One line for the startup log, e.g. "embedded (H2 MVStore) at /var/lib/dynamo-stream/state.mv.db". */
     String describe();

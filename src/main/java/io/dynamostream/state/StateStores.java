@@ -14,11 +14,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import io.dynamostream.subscription.DeadLetter;
+import io.dynamostream.subscription.StopNotification;
 import io.dynamostream.subscription.SubscriptionStore;
 
 /**
  * The typed stores the rest of the service uses, over the configured {@link StateStore} kind: checkpoints for the
- * cursors, dead letters for delivery, subscriptions for the registry (documents in {@link Documents}' JSON form).
+ * cursors, dead letters and stop notifications for delivery, subscriptions for the registry (documents in
+ * {@link Documents}' JSON form).
  *
  * <p>It also enforces what the raw stores leave to their caller: nothing is written for a subscription after it was
  * deleted. Each stored subscription has a read-write lock; every write for it runs under the read side (so writes of
@@ -26,7 +28,7 @@ import io.dynamostream.subscription.SubscriptionStore;
  * removes the subscription, after which its writes are ignored. Thread-safe.
  */
 @ApplicationScoped
-public class StateStores implements CheckpointStore, DeadLetterStore, SubscriptionStore {
+public class StateStores implements CheckpointStore, DeadLetterStore, NotificationStore, SubscriptionStore {
 
     private final StateStore store;
     /** The stored subscriptions; a write for an id not in here is ignored. */
@@ -168,6 +170,28 @@ public class StateStores implements CheckpointStore, DeadLetterStore, Subscripti
     @Override
     public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
         return store.deleteDeadLetter(subscriptionId, deadLetterId);
+    }
+
+    @Override
+    public List<StopNotification> notifications(BiConsumer<String, String> unreadable) {
+        List<StopNotification> all = new ArrayList<>();
+        store.notifications().forEach((id, document) -> {
+            try {
+                all.add(Documents.notification(id, document));
+            } catch (RuntimeException e) {
+                unreadable.accept(id, String.valueOf(e.getMessage()));
+            }
+        });
+        return all;
+    }
+
+    @Override
+    public boolean putNotification(StopNotification notification) {
+        String document = Documents.notification(notification);
+        return write(notification.subscriptionId(), () -> {
+            store.putNotification(notification.subscriptionId(), document);
+            return true;
+        });
     }
 
     /** Runs a write unless the subscription is not stored (deleted); returns what it returned, false when skipped. */

@@ -50,8 +50,13 @@ public final class Receiver implements AutoCloseable {
     private volatile java.util.function.ToIntFunction<Request> byRequest;
 
     public Receiver() {
+        this(0);
+    }
+
+    /** A receiver on this port of 127.0.0.1 (0: a free one), e.g. one that was down when something was sent to it. */
+    public Receiver(int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

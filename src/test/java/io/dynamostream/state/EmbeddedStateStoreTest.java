@@ -47,6 +47,7 @@ class EmbeddedStateStoreTest extends StateStoreContract {
             first.inFlight("s1", "shardId-2", SEQ_21);
             first.finish("s1", "shardId-0");
             first.putDeadLetter("s1", "dl-1", "{\"Records\":[]}");
+            first.putNotification("s1", "{\"state\":\"PENDING\"}");
         }
 
         try (StateStore second = EmbeddedStateStore.open(data)) {
@@ -55,6 +56,7 @@ class EmbeddedStateStoreTest extends StateStoreContract {
                     "shardId-1", new Checkpoint(SEQ_40, null, false),
                     "shardId-2", new Checkpoint(null, SEQ_21, false)), second.checkpoints("s1"));
             assertEquals(Map.of("dl-1", "{\"Records\":[]}"), second.deadLetters("s1"));
+            assertEquals(Map.of("s1", "{\"state\":\"PENDING\"}"), second.notifications());
         }
     }
 

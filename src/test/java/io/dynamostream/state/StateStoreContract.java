@@ -327,6 +327,40 @@ abstract class StateStoreContract {
     }
 
     @Test
+    void givenNotifications_whenListed_thenOnePerSubscriptionOrderedByIdAndAPutReplacesIt() {
+        String a = id("a");
+        String b = id("b");
+        store.putNotification(b, "{\"state\":\"PENDING\"}");
+        store.putNotification(a, "{\"state\":\"PENDING\"}");
+        store.putNotification(a, "{\"state\":\"DELIVERED\"}");
+
+        Map<String, String> all = store.notifications();
+
+        assertEquals("{\"state\":\"DELIVERED\"}", all.get(a));
+        assertEquals("{\"state\":\"PENDING\"}", all.get(b));
+        assertEquals(List.of(a, b), all.keySet().stream().filter(k -> k.equals(a) || k.equals(b)).toList());
+        assertFalse(store.subscriptions().containsKey(a), "a notification is no subscription");
+        assertEquals(Map.of(), store.deadLetters(a), "nor a dead letter");
+        assertThrows(IllegalArgumentException.class, () -> store.putNotification("", "{}"));
+        assertThrows(IllegalArgumentException.class, () -> store.putNotification(a, null));
+    }
+
+    @Test
+    void givenSubscriptionWithANotification_whenDeleted_thenItsNotificationIsGoneAndOthersRemain() {
+        String s = id("s");
+        String kept = id("kept");
+        for (String sub : List.of(s, kept)) {
+            store.putSubscription(sub, "{}");
+            store.putNotification(sub, "{\"state\":\"PENDING\"}");
+        }
+
+        store.deleteSubscription(s);
+
+        assertFalse(store.notifications().containsKey(s));
+        assertTrue(store.notifications().containsKey(kept));
+    }
+
+    @Test
     void givenSubscriptionWithCheckpointsAndDeadLetters_whenDeleted_thenAllOfItIsGoneAndOthersRemain() {
         String s = id("s");
         String kept = id("kept");

@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import io.dynamostream.state.CheckpointStore.Checkpoint;
 import io.dynamostream.subscription.DeadLetter;
 import io.dynamostream.subscription.DeliverySettings;
+import io.dynamostream.subscription.StopNotification;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRequest;
 import io.dynamostream.subscription.SubscriptionStatus;
@@ -68,12 +69,14 @@ class StateStoresTest {
         stores.checkpointAndInFlight(id, "shard-3", SEQ_10, SEQ_20);
         stores.finish(id, "shard-4");
         stores.putDeadLetter(deadLetter(id, "01DEADLETTER0000000000000Z", "e30="));
+        stores.putNotification(StopNotification.pending(id, "People", "table People was deleted", NOW));
     }
 
     private void assertNothingStoredFor(String id) {
         assertFalse(raw.subscriptions().containsKey(id), "subscription document");
         assertEquals(Map.of(), raw.checkpoints(id), "checkpoints");
         assertEquals(Map.of(), raw.deadLetters(id), "dead letters");
+        assertFalse(raw.notifications().containsKey(id), "stop notification");
     }
 
     private static ConditionFactory waiting() {
@@ -102,6 +105,38 @@ class StateStoresTest {
                 "shard-3", new Checkpoint(SEQ_10, SEQ_20, false),
                 "shard-4", new Checkpoint(null, null, true)), raw.checkpoints(SUB));
         assertEquals(1, raw.deadLetters(SUB).size());
+        assertTrue(raw.notifications().containsKey(SUB));
+    }
+
+    @Test
+    void givenStopNotificationInEachState_whenStoredAndLoaded_thenEveryFieldComesBack() {
+        stores.put(stored(SUB, SubscriptionStatus.ERROR));
+        StopNotification pending = StopNotification.pending(SUB, "People", "table People was deleted", NOW);
+        StopNotification retrying = pending.retrying(NOW.plusSeconds(1), "connection refused", NOW.plusSeconds(3));
+        for (StopNotification n : List.of(pending, retrying, retrying.delivered(NOW.plusSeconds(4)),
+                retrying.gaveUp(NOW.plusSeconds(5), "HTTP 503"))) {
+            assertTrue(stores.putNotification(n));
+
+            assertEquals(List.of(n), stores.notifications((id, reason) -> {
+                throw new AssertionError(reason);
+            }));
+        }
+        assertFalse(stores.putNotification(StopNotification.pending("01NEVERSTORED", "People", "x", NOW)),
+                "not kept for a subscription that is not stored");
+    }
+
+    @Test
+    void givenUnreadableNotification_whenLoaded_thenItIsReportedAndTheOthersLoad() {
+        raw.putNotification("bad", "{not json");
+        raw.putNotification("nostate", "{\"table_name\":\"People\"}");
+        stores.put(stored(SUB, SubscriptionStatus.ERROR));
+        stores.putNotification(StopNotification.pending(SUB, "People", "gone", NOW));
+        Map<String, String> unreadable = new java.util.TreeMap<>();
+
+        List<StopNotification> loaded = stores.notifications(unreadable::put);
+
+        assertEquals(List.of(SUB), loaded.stream().map(StopNotification::subscriptionId).toList());
+        assertEquals(Set.of("bad", "nostate"), unreadable.keySet());
     }
 
     @Test
@@ -380,6 +415,16 @@ class StateStoresTest {
         @Override
         public boolean deleteDeadLetter(String subscriptionId, String deadLetterId) {
             return delegate.deleteDeadLetter(subscriptionId, deadLetterId);
+        }
+
+        @Override
+        public SortedMap<String, String> notifications() {
+            return delegate.notifications();
+        }
+
+        @Override
+        public void putNotification(String subscriptionId, String document) {
+            delegate.putNotification(subscriptionId, document);
         }
 
         @Override
