@@ -45,7 +45,7 @@ public final class SubscriptionView {
             @Schema(required = true, example = "People") @JsonProperty("table_name") String tableName,
             @Schema(required = true, example = "http://localhost:9000/stream") @JsonProperty("url") String url,
             @Schema(required = true) @JsonProperty("status") SubscriptionStatus status,
-            @Schema(description = "Why the subscription stopped; only in ERROR",
+            @Schema(description = "Why the subscription stopped (ERROR, CLOSED), or why reading its stream is being retried (RETRYING)",
                     example = "table People does not exist") @JsonProperty("error") String error,
             @Schema(description = "The error notification of the last stop and its fate; absent when the "
                     + "subscription never stopped") @JsonProperty("notification") Notification notification) {
@@ -102,7 +102,7 @@ public final class SubscriptionView {
             @Schema(required = true, example = "People") @JsonProperty("table_name") String tableName,
             @Schema(required = true, example = "http://localhost:9000/stream") @JsonProperty("url") String url,
             @Schema(required = true) @JsonProperty("status") SubscriptionStatus status,
-            @Schema(description = "Why the subscription stopped; only in ERROR",
+            @Schema(description = "Why the subscription stopped (ERROR, CLOSED), or why reading its stream is being retried (RETRYING)",
                     example = "table People does not exist") @JsonProperty("error") String error,
             @Schema(required = true) @JsonProperty("starting_position") StartingPosition startingPosition,
             @Schema(required = true, description = "API, or CONFIG_FILE for an entry of CONFIG_PATH")

@@ -509,6 +509,7 @@ public final class Benchmark {
     private void printTable() {
         String[] head = {"measure", "result", "target", "", "notes"};
         int[] w = new int[head.length];
+        Arrays.fill(w, 1); // "%-0s" is not a format: a column that is empty in every row (P3 alone) still has width 1
         for (String[] r : concat(head)) {
             for (int i = 0; i < r.length; i++) {
                 w[i] = Math.max(w[i], r[i].length());
