@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 /**
@@ -95,9 +96,26 @@ public interface DynamoStreamConfig {
         @WithDefault("30s")
         Duration maxBackoff();
 
-        /** Concurrent connections kept per destination host. */
-        @WithDefault("64")
-        int maxConnectionsPerHost();
+        /**
+         * Connections one subscription may have in flight at once, all its shards (and its error notification)
+         * together (1..1024). A subscription delivers one batch at a time per shard, so it needs as many as it has
+         * open shards; above this its shards take turns, in order of arrival, and the wait for a turn is not part of
+         * an attempt's {@link #timeout()}. This is what keeps subscriptions apart (I6): a hanging receiver holds at
+         * most this many connections, each for at most the timeout, and delays only its own subscription.
+         */
+        @WithDefault("16")
+        @WithConverter(ConnectionLimits.PerSubscription.class)
+        int maxConnectionsPerSubscription();
+
+        /**
+         * Connections at most open to one destination (host, port and resolved address), all subscriptions together
+         * (1..65536). Not set (the default): {@code limits.max-subscriptions} × {@link #maxConnectionsPerSubscription()}
+         * (at most 65,536), so every subscription's share always fits and a subscription never waits for a
+         * connection that others hold. A lower value protects receivers that serve many subscriptions, at the price
+         * of I6 for that host: when subscriptions whose receivers hang hold all of them, the others to the same host
+         * wait until an attempt times out.
+         */
+        Optional<@WithConverter(ConnectionLimits.PerHost.class) Integer> maxConnectionsPerHost();
     }
 
     /** The bundled local DynamoDB + Streams server. */

@@ -14,7 +14,8 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  * type; a destination only delivers.
  *
  * <p>Contract of an implementation: thread-safe (many cursors call it at once); {@link #send} blocks for at most the
- * destination's own timeout, never throws for a delivery problem (that is a {@link Attempt.Retryable} or
+ * destination's own timeout (plus, where the destination caps a subscription's attempts in flight, the wait for a
+ * turn behind that subscription's own earlier attempts, never another subscription's), never throws for a delivery problem (that is a {@link Attempt.Retryable} or
  * {@link Attempt.Permanent}), and returns promptly with a failed attempt when its thread is interrupted. The same
  * message may be sent again (retries, restarts): its {@link Message#deliveryId()} is the same each time, so a
  * destination that can de-duplicate should use it.

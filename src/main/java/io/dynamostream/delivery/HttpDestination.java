@@ -28,7 +28,8 @@ final class HttpDestination implements Destination {
         Map<String, String> headers = m.shardId() == null
                 ? WebhookSigner.headers(m.subscription(), m.deliveryId(), m.body(), now)
                 : WebhookSigner.batchHeaders(m.subscription(), m.shardId(), m.deliveryId(), m.body(), now);
-        return attempt(poster.post(m.subscription().url(), m.body(), headers));
+        // the subscription's id: its POSTs share its own cap of connections, never another subscription's (I6)
+        return attempt(poster.post(m.subscription().id(), m.subscription().url(), m.body(), headers));
     }
 
     static Attempt attempt(HttpPoster.Response r) {

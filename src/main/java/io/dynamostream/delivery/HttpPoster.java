@@ -9,17 +9,21 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.dynamostream.config.ConnectionLimits;
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.metrics.StreamMetrics.AttemptOutcome;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
@@ -32,6 +36,14 @@ import io.dynamostream.guard.DestinationRefusedException;
  * never followed (a 3xx is a failure); every attempt has a timeout from connect to the end of the response. One POST
  * per call: retries belong to {@link BatchDelivery}, which knows the subscription's settings; {@link HttpDestination}
  * turns a response into the destination port's answer. Thread-safe; blocking calls are meant for virtual threads.
+ *
+ * <p>Isolation (I6): each POST names its subscription, which may have at most
+ * {@code max-connections-per-subscription} POSTs in flight ({@link InFlightLimit}; more wait for a turn, before their
+ * timeout starts). The pool of connections per host is sized so that all subscriptions' shares fit in it (unless
+ * {@code max-connections-per-host} says less), so a subscription never waits for a connection that another one holds:
+ * receivers that accept the connection and never answer used to fill the one pool of 64 a host had, and every other
+ * subscription to that host then waited up to the 10 s timeout for a connection. An attempt that times out or is
+ * interrupted resets its request, which closes the connection: a receiver that trickles its answer cannot keep it.
  *
  * <p>Every POST first asks the {@link DestinationGuard}: the host is resolved and checked on each attempt (DNS
  * rebinding), and the TCP connection goes to the checked IP through {@link RequestOptions#setServer}, while the
@@ -47,22 +59,39 @@ class HttpPoster {
     private final HttpClient client;
     private final Duration timeout;
     private final DestinationGuard guard;
+    private final InFlightLimit inFlight;
 
     @Inject
     HttpPoster(Vertx vertx, DynamoStreamConfig config, DestinationGuard guard) {
-        this(vertx, config.delivery(), guard);
+        this(vertx, config.delivery(), config.limits().maxSubscriptions(), guard);
     }
 
-    HttpPoster(Vertx vertx, DynamoStreamConfig.Delivery d, DestinationGuard guard) {
+    HttpPoster(Vertx vertx, DynamoStreamConfig.Delivery d, int maxSubscriptions, DestinationGuard guard) {
         this.vertx = vertx;
         this.guard = guard;
         this.timeout = d.timeout();
+        this.inFlight = new InFlightLimit(d.maxConnectionsPerSubscription());
         this.client = createOutsideAnyContext(vertx, new HttpClientOptions()
-                .setMaxPoolSize(d.maxConnectionsPerHost())
+                .setMaxPoolSize(poolSize(d, maxSubscriptions))
                 .setKeepAlive(true)
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, d.timeout().toMillis()))
                 .setTryUseCompression(false)
                 .setVerifyHost(true));
+    }
+
+    /**
+     * Connections per host: {@code max-connections-per-host} when set, else room for every subscription's full share
+     * (max subscriptions × max connections per subscription, at most {@link ConnectionLimits#MAX_PER_HOST}: Vert.x
+     * allocates a slot array of this size for each host in use, 4 bytes a slot).
+     */
+    static int poolSize(DynamoStreamConfig.Delivery d, int maxSubscriptions) {
+        return d.maxConnectionsPerHost().orElseGet(() -> (int) Math.min(ConnectionLimits.MAX_PER_HOST,
+                Math.max(1L, (long) maxSubscriptions * d.maxConnectionsPerSubscription())));
+    }
+
+    /** The subscription's POSTs in flight now. */
+    int inFlight(String subscriptionId) {
+        return inFlight.inFlight(subscriptionId);
     }
 
     /**
@@ -93,8 +122,30 @@ class HttpPoster {
         client.close();
     }
 
-    /** One POST, no retry. A destination the guard refuses gives a failed attempt without any connection. */
+    /** {@link #post(String, URI, byte[], Map)} for a caller without a subscription: the URL is its own share. */
     public Response post(URI url, byte[] body, Map<String, String> headers) {
+        return post(url.toString(), url, body, headers);
+    }
+
+    /**
+     * One POST of a subscription, no retry, once the subscription has fewer than its cap of POSTs in flight (the wait
+     * for that turn is not timed: each POST ahead of it ends within the timeout). A destination the guard refuses
+     * gives a failed attempt without any connection.
+     */
+    public Response post(String subscriptionId, URI url, byte[] body, Map<String, String> headers) {
+        InFlightLimit.Permit permit;
+        try {
+            permit = inFlight.acquire(subscriptionId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Response.failed("interrupted", AttemptOutcome.ERROR, System.nanoTime());
+        }
+        try (permit) {
+            return postNow(url, body, headers);
+        }
+    }
+
+    private Response postNow(URI url, byte[] body, Map<String, String> headers) {
         long started = System.nanoTime();
         DestinationGuard.Target target;
         try {
@@ -110,10 +161,18 @@ class HttpPoster {
         // The chain must run on a Vert.x context: built on a plain (virtual) thread, the response body future can
         // race the event loop and never complete, which turned good 2xx answers into timeouts and resends.
         CompletableFuture<Response> future = new CompletableFuture<>();
-        vertx.getOrCreateContext().runOnContext(v -> {
+        AtomicReference<HttpClientRequest> request = new AtomicReference<>();
+        Context context = vertx.getOrCreateContext();
+        context.runOnContext(v -> {
             try {
                 client.request(options)
-                        .compose(req -> req.send(Buffer.buffer(body)))
+                        .compose(req -> {
+                            request.set(req);
+                            if (future.isDone()) { // timed out or interrupted while connecting
+                                req.reset();
+                            }
+                            return req.send(Buffer.buffer(body));
+                        })
                         .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(),
                                 errorText(resp.statusCode(), b), AttemptOutcome.of(resp.statusCode(), false, false),
                                 Duration.ofNanos(System.nanoTime() - started),
@@ -134,6 +193,7 @@ class HttpPoster {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
+            abandon(context, request);
             return Response.failed("timed out after " + timeout.toMillis() + " ms", AttemptOutcome.TIMEOUT, started);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -144,9 +204,25 @@ class HttpPoster {
             }
             return Response.failed(failure(cause, url, target), AttemptOutcome.ERROR, started);
         } catch (InterruptedException e) {
+            future.cancel(true);
+            abandon(context, request);
             Thread.currentThread().interrupt();
             return Response.failed("interrupted", AttemptOutcome.ERROR, started);
         }
+    }
+
+    /**
+     * Resets an attempt given up on, which closes its HTTP/1.1 connection instead of leaving it busy until the
+     * receiver finishes (an answer trickling in a byte at a time never trips the idle timeout). A request not created
+     * yet is reset as soon as it is (see {@link #postNow}).
+     */
+    private static void abandon(Context context, AtomicReference<HttpClientRequest> request) {
+        context.runOnContext(v -> {
+            HttpClientRequest req = request.get();
+            if (req != null) {
+                req.reset();
+            }
+        });
     }
 
     /**

@@ -29,7 +29,7 @@ class DestinationDeliveryTest {
 
     private final Vertx vertx = Vertx.vertx();
     private final FakeResolver dns = new FakeResolver();
-    private final HttpPoster delivery = new HttpPoster(vertx, settings(),
+    private final HttpPoster delivery = new HttpPoster(vertx, settings(), 10,
             DestinationGuard.withDefaults(dns));
 
     @AfterEach
@@ -197,8 +197,12 @@ class DestinationDeliveryTest {
                 return Duration.ofMillis(5);
             }
 
-            public int maxConnectionsPerHost() {
+            public int maxConnectionsPerSubscription() {
                 return 4;
+            }
+
+            public java.util.Optional<Integer> maxConnectionsPerHost() {
+                return java.util.Optional.empty();
             }
         };
     }

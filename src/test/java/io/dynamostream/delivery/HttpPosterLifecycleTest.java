@@ -30,7 +30,7 @@ class HttpPosterLifecycleTest {
             String verticle = vertx.deployVerticle(new AbstractVerticle() {
                 @Override
                 public void start() {
-                    delivery.set(new HttpPoster(vertx, DestinationDeliveryTest.settings(), DestinationGuard.withDefaults(
+                    delivery.set(new HttpPoster(vertx, DestinationDeliveryTest.settings(), 10, DestinationGuard.withDefaults(
                             host -> java.util.List.of(java.net.InetAddress.getAllByName(host)))));
                 }
             }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
