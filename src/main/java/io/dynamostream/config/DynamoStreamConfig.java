@@ -55,6 +55,18 @@ public interface DynamoStreamConfig {
         @WithDefault("200ms")
         Duration idleInterval();
 
+        /**
+         * The slowest a quiet shard is polled: after {@link #slowDownAfter()} without a record, each empty GetRecords
+         * doubles the wait from {@link #idleInterval()} up to this; any record brings it back to
+         * {@link #idleInterval()} at once. Set it to the idle interval for a constant rate.
+         */
+        @WithDefault("1s")
+        Duration idleMaxInterval();
+
+        /** How long a shard must return no record before its polling slows down (see {@link #idleMaxInterval()}). */
+        @WithDefault("30s")
+        Duration slowDownAfter();
+
         /** How often each table's stream is re-described to find new shards, splits and a replaced stream. */
         @WithDefault("5s")
         Duration discoveryInterval();

@@ -19,7 +19,8 @@ import io.dynamostream.reading.StreamDiscovery;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Liveness: the stream poller's scheduled tick keeps running. A tick that stopped coming (a stuck discovery, a dead
+ * Liveness: the stream poller keeps making progress (a tick started, or a table of a long round described). A poller
+ * that stopped making progress (a stuck discovery, a dead
  * scheduler) means no new shard, rollover or deleted table is ever noticed again; only a restart helps. DynamoDB
  * being unreachable is not a liveness failure (readiness reports it).
  */

@@ -1,7 +1,11 @@
 package io.dynamostream.ops;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +23,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class StartupFailure {
 
     private static final String OURS = "io.dynamostream.";
+    /** A value a converter refused, as SmallRye words it (see {@link #tidyConfig}). */
+    private static final Pattern CONVERSION = Pattern.compile("SRCFG00039: The config property (\\S+) with the "
+            + "config value \"(.*?)\" threw an Exception whilst being converted ((?:(?!SRCFG00039:).)*)");
 
     private StartupFailure() {
     }
@@ -67,7 +74,23 @@ final class StartupFailure {
             }
         }
         Throwable best = chosen != null ? chosen : config != null ? config : innermost;
-        return oneLine(best);
+        return best == config ? tidyConfig(oneLine(best)) : oneLine(best);
+    }
+
+    /**
+     * SmallRye's frame around a value our converter refused says the property twice: {@code Configuration validation
+     * failed: SRCFG00039: The config property P with the config value "V" threw an Exception whilst being converted
+     * P must be ...}. Keeps the converter's own sentence when it names the property, else {@code P = "V": ...}.
+     */
+    static String tidyConfig(String message) {
+        Matcher m = CONVERSION.matcher(message);
+        List<String> sentences = new ArrayList<>();
+        while (m.find()) {
+            String property = m.group(1);
+            String reason = m.group(3).strip();
+            sentences.add(reason.contains(property) ? reason : property + " = \"" + m.group(2) + "\": " + reason);
+        }
+        return sentences.isEmpty() ? message : String.join(" ", sentences);
     }
 
     private static boolean thrownByUs(Throwable t) {

@@ -22,6 +22,8 @@ import io.dynamostream.metrics.StreamMetrics;
  *      └─(expired iterator, trimmed, rewind: from READING, WAITING_FOR_ROOM or OPENING)─┘
  *   any ──stop()──▶ STOPPED          any ──(stream or shard gone, access refused)──▶ FAILED
  * </pre>
+ * After an empty page the loop waits as {@link PollPacing} says (adaptive polling: {@code reader.idle-interval} while
+ * the shard had records lately, slowing step by step to {@code reader.idle-max-interval} when it is quiet).
  * Transient errors (throttling, 5xx, network) keep the state and back off exponentially
  * ({@code dynamo-stream.reader.initial-backoff} to {@code max-backoff}); they never end the reader (I7).
  *
@@ -75,6 +77,7 @@ final class ShardReader {
     private final DynamoStreamConfig.Reader settings;
     private final Listener listener;
     private final StreamMetrics metrics;
+    private final PollPacing pacing;
     private volatile State state = State.OPENING;
 
     ShardReader(String tableName, String shardId, ShardFetcher fetcher, ShardBuffer buffer,
@@ -86,6 +89,8 @@ final class ShardReader {
         this.settings = settings;
         this.listener = listener;
         this.metrics = metrics;
+        this.pacing = new PollPacing(settings.idleInterval(), settings.idleMaxInterval(), settings.slowDownAfter(),
+                System.nanoTime());
     }
 
     String shardId() {
@@ -145,7 +150,9 @@ final class ShardReader {
                                 return;
                             }
                         } else if (page.records().isEmpty()) {
-                            buffer.pause(settings.idleInterval());
+                            buffer.pause(pacing.empty(System.nanoTime())); // adaptive polling
+                        } else {
+                            pacing.records(System.nanoTime());
                         }
                     }
                     case ShardFetcher.Fetch.Expired expired -> {

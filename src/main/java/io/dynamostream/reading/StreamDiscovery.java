@@ -27,17 +27,24 @@ public class StreamDiscovery {
     }
 
     @Scheduled(every = "${dynamo-stream.reader.discovery-interval:5s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            // not while the start is still running (or failing: its one-line error must be the first ERROR line)
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
         lastTick = Instant.now();
         try {
-            supervisor.discoverAll();
+            // a round over many tables takes long: each table done counts as progress, so liveness sees a busy
+            // poller as alive and only a stuck one (no table finished for the stale period) as dead
+            supervisor.discoverAll(() -> lastTick = Instant.now());
         } catch (RuntimeException e) {
             LOG.error("Stream discovery tick failed", e);
         }
     }
 
-    /** When the last discovery tick started (empty before the first one); read by the liveness check. */
+    /**
+     * When the discovery last made progress: a tick started or a table's description finished (empty before the
+     * first tick); read by the liveness check.
+     */
     public Optional<Instant> lastTick() {
         return Optional.ofNullable(lastTick);
     }

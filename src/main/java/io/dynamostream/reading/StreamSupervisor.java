@@ -3,13 +3,18 @@ package io.dynamostream.reading;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
@@ -49,7 +54,8 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * which it closes at shutdown after the graceful stop (I11).
  *
  * <p>Thread-safe. Registration attaches synchronously, so a new subscription's LATEST position is fixed before
- * {@code POST /} returns.
+ * {@code POST /} returns; at startup the stored and file subscriptions are attached in the background, one
+ * description per table.
  */
 @ApplicationScoped
 public class StreamSupervisor {
@@ -57,6 +63,11 @@ public class StreamSupervisor {
     private static final Logger LOG = Logger.getLogger(StreamSupervisor.class);
     /** How long a detach waits for the stopped cursors to end (they are interrupted, so this is rarely reached). */
     private static final Duration DETACH_WAIT = Duration.ofSeconds(5);
+    /**
+     * Tables described at once while attaching at startup: enough to start a thousand tables in seconds, few enough
+     * to stay near DynamoDB's DescribeStream rate (throttled calls are retried at the next discovery).
+     */
+    static final int STARTUP_PARALLELISM = 8;
 
     private final Map<String, TableStream> tables = new ConcurrentHashMap<>();
     private final ExecutorService readers = Executors.newThreadPerTaskExecutor(
@@ -92,20 +103,56 @@ public class StreamSupervisor {
      * naming the file and the line (the original tool silently started with no entries).
      */
     void onStart(@Observes @Priority(100) StartupEvent event) {
-        for (Subscription s : registry.load()) {
-            attach(s);
-        }
+        List<Subscription> toAttach = new ArrayList<>(registry.load());
         config.configPath().ifPresent(path -> {
             List<SubscriptionRequest.Valid> entries = SubscriptionFile.read(path);
             LOG.infof("Subscription file %s: %d entries", path.toAbsolutePath(), entries.size());
             SubscriptionRegistry.FileChanges changes = registry.registerFromFile(entries);
-            changes.removed().forEach(this::detach);
-            changes.changed().forEach(s -> {
-                detach(s);
-                attach(s);
-            });
-            changes.added().forEach(this::attach);
+            Set<String> gone = new HashSet<>();
+            changes.removed().forEach(r -> gone.add(r.id()));
+            changes.changed().forEach(c -> gone.add(c.id()));
+            toAttach.removeIf(l -> gone.contains(l.id()));
+            toAttach.addAll(changes.changed());
+            toAttach.addAll(changes.added());
         });
+        attachInBackground(toAttach);
+    }
+
+    /**
+     * Attaches the subscriptions known at startup without holding up the start (HTTP and health answer at once):
+     * grouped by table, so each table is described once however many subscriptions it has, at most
+     * {@link #STARTUP_PARALLELISM} tables at a time, on the control executor. Until its table is attached a
+     * subscription shows RUNNING with no shards yet.
+     */
+    private void attachInBackground(List<Subscription> subscriptions) {
+        Map<String, List<Subscription>> byTable = new LinkedHashMap<>();
+        subscriptions.forEach(s -> byTable.computeIfAbsent(s.tableName(), t -> new ArrayList<>()).add(s));
+        Semaphore permits = new Semaphore(STARTUP_PARALLELISM);
+        byTable.forEach((table, members) -> control.execute(() -> {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                return; // stopping
+            }
+            try {
+                TableStream stream = null;
+                for (Subscription s : members) {
+                    TableStream t = add(s);
+                    stream = t != null ? t : stream;
+                }
+                if (stream != null && !stopping) {
+                    stream.discover();
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Table %s: could not start reading at startup", table);
+            } finally {
+                permits.release();
+            }
+        }));
+        if (!byTable.isEmpty()) {
+            LOG.infof("Starting to read %d tables for %d subscriptions in the background", byTable.size(),
+                    subscriptions.size());
+        }
     }
 
     /**
@@ -146,16 +193,33 @@ public class StreamSupervisor {
 
     /** Starts reading for an active subscription (from its checkpoints when it has some). */
     void attach(Subscription s) {
-        if (stopping || !s.status().isActive()) {
-            return;
+        TableStream t = add(s);
+        if (t != null) {
+            t.discover();
+        }
+    }
+
+    /**
+     * Adds an active subscription (as it is now in the registry: it may have been paused or removed since the caller
+     * got it) to its table with its stored positions; returns the table, or null when there is nothing to read.
+     */
+    private TableStream add(Subscription given) {
+        Subscription s = registry.find(given.id()).orElse(null);
+        if (stopping || s == null || !s.status().isActive()) {
+            return null;
         }
         var stored = services.checkpoints().checkpoints(s.id());
         // added inside compute, so a concurrent detach that empties the table cannot close it under this member
-        tables.compute(s.tableName(), (name, table) -> {
-            TableStream t = table == null ? new TableStream(name, services) : table;
+        TableStream table = tables.compute(s.tableName(), (name, existing) -> {
+            TableStream t = existing == null ? new TableStream(name, services) : existing;
             t.add(s, stored);
             return t;
-        }).discover();
+        });
+        if (registry.find(s.id()).map(now -> !now.status().isActive()).orElse(true)) {
+            detach(s); // paused or removed meanwhile: its detach found nothing to stop
+            return null;
+        }
+        return table;
     }
 
     /** Stops reading for a subscription and waits (briefly) until its cursors have ended. */
@@ -194,9 +258,12 @@ public class StreamSupervisor {
         control.execute(() -> detach(tableName, subscriptionId));
     }
 
-    /** Re-describes every table's stream; called by {@link StreamDiscovery}. */
-    void discoverAll() {
-        tables.values().forEach(TableStream::discover);
+    /** Re-describes every table's stream, telling {@code progress} after each; called by {@link StreamDiscovery}. */
+    void discoverAll(Runnable progress) {
+        for (TableStream table : tables.values()) {
+            table.discover();
+            progress.run();
+        }
     }
 
     /**

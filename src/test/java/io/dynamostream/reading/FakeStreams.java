@@ -236,6 +236,16 @@ final class FakeStreams implements DynamoDbStreamsClient {
             }
 
             @Override
+            public Duration idleMaxInterval() {
+                return Duration.ofMillis(1);
+            }
+
+            @Override
+            public Duration slowDownAfter() {
+                return Duration.ofSeconds(30);
+            }
+
+            @Override
             public Duration discoveryInterval() {
                 return Duration.ofMillis(1);
             }

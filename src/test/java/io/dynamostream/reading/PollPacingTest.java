@@ -1,0 +1,67 @@
+package io.dynamostream.reading;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** Adaptive polling: how long a reader waits after an empty page, as the shard goes quiet and wakes up again. */
+class PollPacingTest {
+
+    private static final long SECOND = 1_000_000_000L;
+
+    private static PollPacing defaults() {
+        return new PollPacing(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(30), 0);
+    }
+
+    @Test
+    void givenARecentRecord_whenPagesAreEmpty_thenTheShardIsPolledAtTheIdleInterval() {
+        PollPacing pacing = defaults();
+        pacing.records(10 * SECOND);
+        for (long t = 10; t < 40; t++) {
+            assertEquals(Duration.ofMillis(200), pacing.empty(t * SECOND), "at " + t + " s");
+        }
+    }
+
+    @Test
+    void givenNoRecordForLongerThanSlowDownAfter_whenPagesStayEmpty_thenTheWaitDoublesStepByStepToTheFloor() {
+        PollPacing pacing = defaults();
+        List<Duration> waits = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            waits.add(pacing.empty(30 * SECOND + i));
+        }
+        assertEquals(List.of(Duration.ofMillis(400), Duration.ofMillis(800), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(1)), waits);
+    }
+
+    @Test
+    void givenASlowedDownShard_whenARecordArrives_thenTheNextEmptyPageWaitsOnlyTheIdleIntervalAgain() {
+        PollPacing pacing = defaults();
+        for (int i = 0; i < 5; i++) {
+            pacing.empty(100 * SECOND);
+        }
+        pacing.records(101 * SECOND);
+        assertEquals(Duration.ofMillis(200), pacing.empty(101 * SECOND));
+        assertEquals(Duration.ofMillis(200), pacing.empty(130 * SECOND), "still within 30 s of the record");
+        assertEquals(Duration.ofMillis(400), pacing.empty(131 * SECOND));
+    }
+
+    @Test
+    void givenAMaxIntervalNotAboveTheIdleInterval_thenTheRateIsConstant() {
+        PollPacing pacing = new PollPacing(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(30), 0);
+        for (long t = 0; t < 1000; t += 7) {
+            assertEquals(Duration.ofMillis(200), pacing.empty(t * SECOND));
+        }
+    }
+
+    @Test
+    void givenANewReader_thenItStartsAtTheFastRateForSlowDownAfter() {
+        PollPacing pacing = new PollPacing(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(30),
+                5 * SECOND);
+        assertEquals(Duration.ofMillis(200), pacing.empty(34 * SECOND));
+        assertEquals(Duration.ofMillis(400), pacing.empty(35 * SECOND));
+    }
+}
