@@ -48,7 +48,7 @@ class PollerLivenessCheck implements HealthCheck {
         this.startedAt = clock.instant();
     }
 
-    /** The first tick comes one second after startup; until then the startup time stands in for it. */
+    /** The first tick comes one discovery interval after startup; until then the startup time stands in for it. */
     void onStart(@Observes @Priority(1) StartupEvent event) {
         startedAt = clock.instant();
     }

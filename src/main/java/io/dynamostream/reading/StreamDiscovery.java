@@ -26,7 +26,9 @@ public class StreamDiscovery {
         this.supervisor = supervisor;
     }
 
-    @Scheduled(every = "${dynamo-stream.reader.discovery-interval:5s}", delayed = "1s",
+    // the first tick one interval after the start: the startup attach has just described every table
+    @Scheduled(every = "${dynamo-stream.reader.discovery-interval:5s}",
+            delayed = "${dynamo-stream.reader.discovery-interval:5s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             // not while the start is still running (or failing: its one-line error must be the first ERROR line)
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)

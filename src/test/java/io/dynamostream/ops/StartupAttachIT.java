@@ -1,8 +1,6 @@
 package io.dynamostream.ops;
 
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
@@ -67,9 +65,8 @@ class StartupAttachIT {
                         await().atMost(Duration.ofSeconds(30)).until(() -> r.records().size() >= PER_TABLE);
                         assertEquals(PER_TABLE, r.records().size(), "each of the table's subscriptions resumed");
                     }
-                    // the attach at startup, and the first discovery tick (1 s after the start)
-                    assertThat("DescribeStream per table, however many subscriptions it has",
-                            dynamo.get("counts").get("DescribeStream").asInt(), lessThanOrEqualTo(2 * TABLES));
+                    assertEquals(TABLES, dynamo.get("counts").get("DescribeStream").asInt(),
+                            "one DescribeStream per table, however many subscriptions it has");
                 }
             } finally {
                 receivers.forEach(Receiver::close);
