@@ -103,17 +103,27 @@ public final class Benchmark {
             resources.add(dynamo.streams);
             receiver = new BenchReceiver();
             resources.add(receiver);
+            String only = System.getProperty("bench.only", "");
+            Map<String, String> env = Map.of("DYNAMODB_ENDPOINT_URL", localEndpoint.toString(), "AWS_REGION",
+                    "us-east-1", "AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "x");
+            if (only.equals("scale")) {
+                // minutes, not seconds: only when asked for, with services of its own
+                Scale scale = new Scale(dynamo, receiver, jar, out, jvmArgs, env, resources::add);
+                try {
+                    scale.run();
+                } finally {
+                    scale.printTable();
+                }
+                return;
+            }
             long startNanos = System.nanoTime();
             Files.deleteIfExists(log);
-            ServiceProcess started = ServiceProcess.start(jar, jvmArgs, Map.of("DYNAMODB_ENDPOINT_URL",
-                    localEndpoint.toString(), "AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "x",
-                    "AWS_SECRET_ACCESS_KEY", "x"), log, Duration.ofSeconds(60));
+            ServiceProcess started = ServiceProcess.start(jar, jvmArgs, env, log, Duration.ofSeconds(60));
             service = started;
             resources.add(() -> started.stop(Duration.ofSeconds(10))); // SIGTERM: a profiler agent writes its file
             System.out.printf(Locale.ROOT, "service pid %d started in %.1f s (log: %s)%n%n", service.pid(),
                     (System.nanoTime() - startNanos) / 1e9, project.relativize(log));
 
-            String only = System.getProperty("bench.only", "");
             if (only.isEmpty() || only.equals("p1")) {
                 latency();
             }
@@ -396,7 +406,7 @@ public final class Benchmark {
     }
 
     /** CPU time (user + system) a process has used so far, in seconds. */
-    private static double cpuSeconds(ProcessHandle process) {
+    static double cpuSeconds(ProcessHandle process) {
         return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
