@@ -41,7 +41,8 @@ let counts = freshCounts()
 let generated = 0
 
 function freshCounts () {
-  return { GetRecords: {}, GetShardIterator: {}, DescribeStream: 0, ListStreams: 0 }
+  // Connections: TCP connections accepted on the public port (HTTP keep-alive reuses one for many calls)
+  return { GetRecords: {}, GetShardIterator: {}, DescribeStream: 0, ListStreams: 0, Connections: 0 }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1033,6 +1034,10 @@ async function hook (method, path, query, body) {
     case 'POST /_local/counts/reset':
       counts = freshCounts()
       return counts
+    case 'GET /_local/process': {
+      const cpu = process.cpuUsage()
+      return { pid: process.pid, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, rssBytes: process.memoryUsage.rss() }
+    }
     case 'POST /_local/generate':
       return generate(body)
     case 'POST /_local/record-clock': {
@@ -1164,6 +1169,7 @@ function main () {
       })
     })
     front.keepAliveTimeout = 60000
+    front.on('connection', () => { counts.Connections++ })
     scheduleTtlSweep(sweep)
     front.listen(port, '127.0.0.1', () => {
       process.stdout.write('LISTENING ' + front.address().port + '\n')

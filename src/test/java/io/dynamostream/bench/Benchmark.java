@@ -41,6 +41,23 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * </ul>
  * prints a table, and stops every process it started (also on failure or Ctrl-C).
  *
+ * <p>{@code -Dbench.only=scale} runs only the scale mode ({@link Scale}, issue 13; not part of a full run: it takes
+ * minutes: about 2 on 2 cores for 100 and 1,000, and with 10,000 most of the time goes to its two startups): for each
+ * N of {@code bench.scale.subscriptions} (default {@code 100,1000,10000}), N idle subscriptions over {@code
+ * bench.scale.tables} tables (default N/10) with {@code bench.scale.shards} open shards in all (default N/4, spread
+ * evenly: 10,000 over 1,000 tables / 2,500 shards), in a new service with its own state directory ({@code
+ * target/bench/scale-N/}): a first start registers them from a {@code CONFIG_PATH} file, a restart without the file
+ * loads them stored. Prints, per N: time from launch to HTTP answering, to {@code /q/health/ready} UP and to every
+ * subscription RUNNING with its table's shards (first start and restart); then, after {@code
+ * bench.scale.settleSeconds} (10), over an idle window of {@code bench.scale.idleSeconds} (60): the service's CPU-s
+ * per minute, RSS (end and max), GetRecords/s per shard (mean, min/p50/max), new TCP connections/s accepted by the
+ * local server (and per GetRecords), DescribeStream/s and GetShardIterator/s, the {@code /q/health/live} answers
+ * (every 2 s: from the restart's HTTP answer to the idle window, and during it), thread count and the local server's
+ * CPU; then {@code /q/metrics} size and time of three calls, and the state directory's size. N above 1,000 adds
+ * {@code -Ddynamo-stream.limits.max-subscriptions=N}. Every wait is bounded by {@code bench.scale.timeoutSeconds}
+ * (600; a startup that does not answer in time ends that N, the next one runs); the column of 10,000 is shown next to
+ * the issue's goals for it.
+ *
  * <p>Run from the project directory:
  * <pre>
  * ./mvnw -q package -DskipTests
@@ -53,7 +70,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * {@code bench.p2.rounds} (5),
  * {@code bench.service.jvmArgs} (extra JVM args for the service, space-separated, e.g.
  * {@code -Ddynamo-stream.reader.idle-interval=50ms}), {@code bench.bare.jvmArgs} (the same for the bare loop),
- * {@code bench.p3.records} (6000), {@code bench.p3.writes} (200), {@code bench.only} (p1, p2 or p3).
+ * {@code bench.p3.records} (6000), {@code bench.p3.writes} (200), {@code bench.only} (p1, p2, p3 or scale).
  */
 public final class Benchmark {
 
@@ -103,17 +120,27 @@ public final class Benchmark {
             resources.add(dynamo.streams);
             receiver = new BenchReceiver();
             resources.add(receiver);
+            String only = System.getProperty("bench.only", "");
+            Map<String, String> env = Map.of("DYNAMODB_ENDPOINT_URL", localEndpoint.toString(), "AWS_REGION",
+                    "us-east-1", "AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "x");
+            if (only.equals("scale")) {
+                // minutes, not seconds: only when asked for, with services of its own
+                Scale scale = new Scale(dynamo, receiver, jar, out, jvmArgs, env, resources::add);
+                try {
+                    scale.run();
+                } finally {
+                    scale.printTable();
+                }
+                return;
+            }
             long startNanos = System.nanoTime();
             Files.deleteIfExists(log);
-            ServiceProcess started = ServiceProcess.start(jar, jvmArgs, Map.of("DYNAMODB_ENDPOINT_URL",
-                    localEndpoint.toString(), "AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "x",
-                    "AWS_SECRET_ACCESS_KEY", "x"), log, Duration.ofSeconds(60));
+            ServiceProcess started = ServiceProcess.start(jar, jvmArgs, env, log, Duration.ofSeconds(60));
             service = started;
             resources.add(() -> started.stop(Duration.ofSeconds(10))); // SIGTERM: a profiler agent writes its file
             System.out.printf(Locale.ROOT, "service pid %d started in %.1f s (log: %s)%n%n", service.pid(),
                     (System.nanoTime() - startNanos) / 1e9, project.relativize(log));
 
-            String only = System.getProperty("bench.only", "");
             if (only.isEmpty() || only.equals("p1")) {
                 latency();
             }
@@ -396,7 +423,7 @@ public final class Benchmark {
     }
 
     /** CPU time (user + system) a process has used so far, in seconds. */
-    private static double cpuSeconds(ProcessHandle process) {
+    static double cpuSeconds(ProcessHandle process) {
         return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 

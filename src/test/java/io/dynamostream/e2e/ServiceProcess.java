@@ -73,6 +73,44 @@ public final class ServiceProcess implements AutoCloseable {
         return service;
     }
 
+    /**
+     * Like {@link #start} but returns as soon as the process runs, without waiting for the HTTP port (the benchmark
+     * times the startup itself, see {@link #answering}).
+     */
+    public static ServiceProcess launch(Path jar, List<String> jvmArgs, Map<String, String> env, Path log)
+            throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar.toAbsolutePath() + " not found: package the service first");
+        }
+        int port = freePort();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmArgs);
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> environment = new HashMap<>(env);
+        environment.put("PORT", Integer.toString(port));
+        pb.environment().putAll(environment);
+        return new ServiceProcess(pb.start(), URI.create("http://127.0.0.1:" + port + "/"));
+    }
+
+    /** Waits until {@code GET /} answers 200 (fails when the process exits or the timeout passes). */
+    public void answering(Duration timeout, Path log) throws Exception {
+        awaitReady(timeout, log);
+    }
+
+    /** The base URI, {@code http://127.0.0.1:<port>/}. */
+    public URI base() {
+        return base;
+    }
+
+    /** Whether the process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     private void awaitReady(Duration timeout, Path log) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
