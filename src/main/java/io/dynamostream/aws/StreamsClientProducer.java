@@ -3,6 +3,7 @@ package io.dynamostream.aws;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -66,11 +67,33 @@ class StreamsClientProducer {
     /** The region used against an endpoint override when none is configured. */
     static final String LOCAL_REGION = "us-east-1";
 
+    /**
+     * The JDK's setting for how many idle keep-alive connections its HTTP client keeps per host (JDK default 5), which
+     * the Streams client's URL connection client uses as its pool.
+     */
+    static final String MAX_CONNECTIONS_PROPERTY = "http.maxConnections";
+
+    /**
+     * Connections kept for reuse per endpoint unless {@code -Dhttp.maxConnections} says: one per concurrent Streams
+     * call. A shard has at most two readers (its reader and its catch-up reader) with one call each in flight, so
+     * 5,000 covers 2,500 open shards; calls beyond it still work but close their connection afterwards.
+     */
+    static final int DEFAULT_MAX_CONNECTIONS = 5000;
+
+    static {
+        // read once, when the JDK's keep-alive cache is first used: this class is created by the first startup
+        // observer that needs a client (checkRegion), before any AWS call of the service
+        if (System.getProperty(MAX_CONNECTIONS_PROPERTY) == null) {
+            System.setProperty(MAX_CONNECTIONS_PROPERTY, Integer.toString(DEFAULT_MAX_CONNECTIONS));
+        }
+    }
+
     private final Optional<URI> configuredEndpoint;
     private final Optional<String> configuredRegion;
     private final DynamoStreamConfig config;
     private final Instance<DynamoDbClient> extensionClient;
     private volatile LocalDynamoDbServer localServer;
+    private volatile ScheduledThreadPoolExecutor timeouts;
 
     StreamsClientProducer(
             @ConfigProperty(name = "quarkus.dynamodb.endpoint-override") Optional<URI> configuredEndpoint,
@@ -99,8 +122,10 @@ class StreamsClientProducer {
      * The Streams client: endpoint, region and credentials from the DynamoDB client; its HTTP client from the
      * {@code quarkus.dynamodb.sync-client.*} settings, like the DynamoDB client's ({@link StreamsHttpClient}); each
      * attempt cut at {@code quarkus.dynamodb.api-call-attempt-timeout}, or at {@link #DEFAULT_ATTEMPT_TIMEOUT}, and
-     * the whole call at {@code quarkus.dynamodb.api-call-timeout} when set. Against the bundled local server, the
-     * plain URL connection client like the DynamoDB client's there.
+     * the whole call at {@code quarkus.dynamodb.api-call-timeout} when set, by a timer that keeps nothing of a call
+     * once it has ended ({@link #timeouts}). Against the bundled local server, the plain URL connection client like
+     * the DynamoDB client's there. Connections are kept alive and reused: up to {@code http.maxConnections} per
+     * endpoint ({@link #DEFAULT_MAX_CONNECTIONS} unless set).
      */
     @Produces
     @ApplicationScoped
@@ -109,7 +134,8 @@ class StreamsClientProducer {
         ClientOverrideConfiguration dynamoDbOverrides = cfg.overrideConfiguration();
         boolean local = localEndpoint().isPresent();
         var overrides = ClientOverrideConfiguration.builder()
-                .apiCallAttemptTimeout(dynamoDbOverrides.apiCallAttemptTimeout().orElse(DEFAULT_ATTEMPT_TIMEOUT));
+                .apiCallAttemptTimeout(dynamoDbOverrides.apiCallAttemptTimeout().orElse(DEFAULT_ATTEMPT_TIMEOUT))
+                .scheduledExecutorService(timeouts());
         dynamoDbOverrides.apiCallTimeout().ifPresent(overrides::apiCallTimeout);
         var builder = DynamoDbStreamsClient.builder()
                 .region(cfg.region())
@@ -193,8 +219,25 @@ class StreamsClientProducer {
                 + "there, e.g. aws dynamodb create-table --endpoint-url %s ...)", endpoint, endpoint));
     }
 
+    /**
+     * The executor of the per-attempt timeouts. The SDK's own keeps a cancelled timeout task queued until its delay
+     * has passed (10 s), one per call: 40,000 live tasks at 2,500 polling shards. This one removes a task when the
+     * call it guards ends. The SDK does not close an executor it was given: {@link #close} does.
+     */
+    private ScheduledThreadPoolExecutor timeouts() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("streams-call-timeouts").factory());
+        executor.setRemoveOnCancelPolicy(true);
+        timeouts = executor;
+        return executor;
+    }
+
     void close(@Disposes DynamoDbStreamsClient client) {
         client.close();
+        ScheduledThreadPoolExecutor executor = timeouts;
+        if (executor != null) {
+            executor.shutdownNow();
+        }
         LocalDynamoDbServer server = localServer;
         if (server != null) {
             server.close();
