@@ -126,7 +126,7 @@ public interface DynamoStreamConfig {
         /**
          * One {@code dynamo_stream_iterator_age_seconds} series per subscription and shard being read (label
          * {@code shard}) instead of one per subscription (the largest age over its shards). Off by default: a
-         * per-shard series costs about 1.5 KB of heap and 150 bytes of each scrape for every subscription × shard.
+         * per-shard series costs about 1 KB of heap and 150 bytes of each scrape for every subscription × shard.
          */
         @WithDefault("false")
         boolean perShard();
