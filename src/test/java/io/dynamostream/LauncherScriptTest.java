@@ -31,8 +31,8 @@ class LauncherScriptTest {
             ".mvn/wrapper/maven-wrapper.properties");
 
     /** The launcher's JAVA_OPTS when none is set (README "Memory"; the same as the container image's). */
-    private static final String DEFAULT_HEAP = "-XX:+UseSerialGC -Xms32m -Xmx512m -XX:MinHeapFreeRatio=10 "
-            + "-XX:MaxHeapFreeRatio=30 -XX:+ExitOnOutOfMemoryError";
+    private static final String DEFAULT_HEAP = "-XX:+UseSerialGC -Xms32m -Xmx512m -XX:MaxNewSize=64m "
+            + "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps -XX:+ExitOnOutOfMemoryError";
 
     @TempDir
     Path tmp;

@@ -3,6 +3,7 @@ package io.dynamostream.metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -253,10 +254,10 @@ public class StreamMetrics {
         final Counter deadLetters;
         private final Counter[] attempts = new Counter[AttemptOutcome.values().length];
         private volatile Timer duration;
-        /** Shard being read → age of the last record acknowledged on it (seconds). */
+        /** Shard being read → age of the last record acknowledged on it (seconds); read by scrapes without a lock. */
         private final Map<String, Long> ages = new ConcurrentHashMap<>();
-        /** Per-shard mode: the shard's gauge. */
-        private final Map<String, Gauge> shardGauges = new ConcurrentHashMap<>();
+        /** Per-shard mode only: the shard's gauge; guarded by this. */
+        private final Map<String, Gauge> shardGauges = perShard ? new HashMap<>() : null;
         /** Default mode: the subscription's gauge while it has an age. */
         private Gauge maxAge;
         private boolean removed;
@@ -323,7 +324,7 @@ public class StreamMetrics {
 
         synchronized void shardFinished(String shardId) {
             ages.remove(shardId);
-            Gauge gauge = shardGauges.remove(shardId);
+            Gauge gauge = shardGauges == null ? null : shardGauges.remove(shardId);
             if (gauge != null) {
                 meters.remove(gauge);
             }
@@ -336,8 +337,10 @@ public class StreamMetrics {
         /** Paused or stopped: no shard is read, so there is no age to show until it reads again. */
         synchronized void dropAges() {
             ages.clear();
-            shardGauges.values().forEach(meters::remove);
-            shardGauges.clear();
+            if (shardGauges != null) {
+                shardGauges.values().forEach(meters::remove);
+                shardGauges.clear();
+            }
             if (maxAge != null) {
                 meters.remove(maxAge);
                 maxAge = null;

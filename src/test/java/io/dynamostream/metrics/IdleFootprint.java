@@ -26,7 +26,8 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * live heap (after the full GC of {@code jcmd GC.class_histogram}, written to {@code target/footprint/}) and the
  * {@code /q/metrics} size, series and render time, at each count of {@code -Dfootprint.subscriptions} (ascending,
  * comma-separated) spread over {@code -Dfootprint.tables} tables. JVM options of the service:
- * {@code -Dfootprint.jvmArgs}; {@code -Dfootprint.app} another quarkus-run.jar.
+ * {@code -Dfootprint.jvmArgs}; {@code -Dfootprint.app} another quarkus-run.jar; {@code -Dfootprint.nmt=true} also writes
+ * {@code jcmd VM.native_memory summary} (with {@code -XX:NativeMemoryTracking=summary} in the JVM options).
  *
  * <pre>
  * ./mvnw -q test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
@@ -113,6 +114,10 @@ public final class IdleFootprint {
             }
         }
         String heap = jcmd(service.pid(), "GC.heap_info").replace('\n', ' ').replaceAll("\\s+", " ");
+        if (Boolean.getBoolean("footprint.nmt")) { // needs -XX:NativeMemoryTracking=summary in footprint.jvmArgs
+            Files.writeString(out.resolve(tag + "-nmt-" + subscriptions + ".txt"),
+                    jcmd(service.pid(), "VM.native_memory", "summary"));
+        }
         long rssAfterGc = service.procStatusKb("VmRSS");
         HttpClient http = HttpClient.newHttpClient();
         String text = "";
@@ -132,9 +137,11 @@ public final class IdleFootprint {
                 best / 1_000_000, series, ours, heap);
     }
 
-    private static String jcmd(long pid, String command) throws Exception {
+    private static String jcmd(long pid, String... command) throws Exception {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes());
         p.waitFor();
         return text;
