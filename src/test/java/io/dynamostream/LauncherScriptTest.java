@@ -30,6 +30,10 @@ class LauncherScriptTest {
     private static final List<String> SCRIPT_FILES = List.of("dynamo-stream", ".mvn/wrapper/select-jdk.sh",
             ".mvn/wrapper/maven-wrapper.properties");
 
+    /** The launcher's JAVA_OPTS when none is set (README "Memory"; the same as the container image's). */
+    private static final String DEFAULT_HEAP = "-XX:+UseG1GC -Xms32m -Xmx512m -XX:MinHeapFreeRatio=10 "
+            + "-XX:MaxHeapFreeRatio=30 -XX:G1PeriodicGCInterval=30000 -XX:+ExitOnOutOfMemoryError";
+
     @TempDir
     Path tmp;
 
@@ -58,9 +62,27 @@ class LauncherScriptTest {
         Result r = launch(jdks, "--some-arg");
 
         assertEquals(0, r.status(), r.toString());
-        assertEquals("java 21.0.5 ran: -jar " + jar.toRealPath() + " --some-arg", r.stdout().strip());
+        assertEquals("java 21.0.5 ran: " + DEFAULT_HEAP + " -jar " + jar.toRealPath() + " --some-arg",
+                r.stdout().strip());
         assertEquals("dynamo-stream: using Java 21 at " + jdk21.toRealPath()
                 + " (JAVA_HOME unset, default java is 17)", r.stderr().strip());
+    }
+
+    /** Issue 13.6: the heap policy is the default, JAVA_OPTS replaces it, JAVA_OPTS_APPEND adds to it. */
+    @Test
+    void givenJavaOptsOrJavaOptsAppend_whenLaunched_thenTheyReplaceOrFollowTheDefaultHeapPolicy() throws Exception {
+        packagedJar();
+        Path jdks = Files.createDirectories(tmp.resolve("jdks"));
+        fakeJava(jdks.resolve("fake-21"), "21.0.5", true);
+        String run = " -jar " + jar.toRealPath();
+
+        assertEquals("java 21.0.5 ran: " + DEFAULT_HEAP + " -Xmx1g" + run,
+                launch(jdks, Map.of("JAVA_OPTS_APPEND", "-Xmx1g")).stdout().strip());
+        assertEquals("java 21.0.5 ran: -XX:+UseSerialGC -Xmx2g -Dx=1" + run,
+                launch(jdks, Map.of("JAVA_OPTS", "-XX:+UseSerialGC -Xmx2g", "JAVA_OPTS_APPEND", "-Dx=1")).stdout()
+                        .strip());
+        assertEquals("java 21.0.5 ran:" + run, launch(jdks, Map.of("JAVA_OPTS", "")).stdout().strip(),
+                "JAVA_OPTS set empty: the JVM's own defaults");
     }
 
     @Test
@@ -115,6 +137,10 @@ class LauncherScriptTest {
     }
 
     private Result launch(Path jdkDirs, String... args) throws Exception {
+        return launch(jdkDirs, Map.of(), args);
+    }
+
+    private Result launch(Path jdkDirs, Map<String, String> extraEnv, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(project.resolve("dynamo-stream").toString()));
         command.addAll(List.of(args));
         Path out = tmp.resolve("stdout");
@@ -122,7 +148,8 @@ class LauncherScriptTest {
         ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.equals("JAVA_HOME") || k.equals("JAVA_OPTS") || k.startsWith("MVNW_"));
+        env.keySet().removeIf(k -> k.equals("JAVA_HOME") || k.startsWith("JAVA_OPTS") || k.startsWith("MVNW_"));
+        env.putAll(extraEnv);
         env.put("PATH", oldJavaBin + ":/usr/bin:/bin");
         env.put("HOME", tmp.toString());
         env.put("MVNW_JDK_DIRS", jdkDirs.toString());

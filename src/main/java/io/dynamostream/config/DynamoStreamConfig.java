@@ -46,6 +46,9 @@ public interface DynamoStreamConfig {
     /** The health checks. */
     HealthSettings health();
 
+    /** What {@code /q/metrics} shows, and how many series that costs. */
+    Metrics metrics();
+
     /** Reading the DynamoDB streams. */
     interface Reader {
         /**
@@ -128,6 +131,17 @@ public interface DynamoStreamConfig {
          * wait until an attempt times out.
          */
         Optional<@WithConverter(ConnectionLimits.PerHost.class) Integer> maxConnectionsPerHost();
+    }
+
+    /** What {@code /q/metrics} shows. */
+    interface Metrics {
+        /**
+         * One {@code dynamo_stream_iterator_age_seconds} series per subscription and shard being read (label
+         * {@code shard}) instead of one per subscription (the largest age over its shards). Off by default: a
+         * per-shard series costs about 1 KB of heap and 150 bytes of each scrape for every subscription × shard.
+         */
+        @WithDefault("false")
+        boolean perShard();
     }
 
     /** The bundled local DynamoDB + Streams server. */

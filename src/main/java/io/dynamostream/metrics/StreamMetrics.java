@@ -3,14 +3,16 @@ package io.dynamostream.metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.SubscriptionChanged;
@@ -18,22 +20,28 @@ import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * The service's Prometheus metrics ({@code /q/metrics}). Labels are bounded: subscription id, table, shard id (while
- * the shard is read), outcome and operation; never a URL or an event id. Thread-safe.
+ * The service's Prometheus metrics ({@code /q/metrics}). Labels are bounded: subscription id, table, shard id (only
+ * with {@code dynamo-stream.metrics.per-shard}, while the shard is read), outcome and operation; never a URL or an
+ * event id. Series are per subscription or per table, so a scrape grows with the subscriptions, not with their
+ * shards; a removed subscription's series go with it. Thread-safe.
  *
  * <ul>
- * <li>{@code dynamo_stream_iterator_age_seconds{subscription,table,shard}}: age of the last record delivered on a
- * shard when it was acknowledged (Lambda's IteratorAge)</li>
+ * <li>{@code dynamo_stream_iterator_age_seconds{subscription,table}}: the largest, over the subscription's shards
+ * being read, age of the last record delivered on a shard when it was acknowledged (Lambda's IteratorAge); with
+ * {@code per-shard}, one series per shard ({@code {subscription,table,shard}}) instead. Shown from the first
+ * delivery; gone while the subscription is paused or stopped</li>
  * <li>{@code dynamo_stream_records_delivered_total}, {@code dynamo_stream_batches_delivered_total}
  * {subscription,table}</li>
  * <li>{@code dynamo_stream_delivery_attempts_total{subscription,table,outcome}}: outcome 2xx, 3xx, 4xx, 5xx, timeout,
  * error (connection failures), refused (destination guard)</li>
- * <li>{@code dynamo_stream_delivery_duration_seconds{subscription,table}}: histogram of one POST</li>
+ * <li>{@code dynamo_stream_delivery_duration_seconds{subscription,table}}: histogram of one POST, with the fixed
+ * buckets {@link #DURATION_BUCKETS}</li>
  * <li>{@code dynamo_stream_aws_throttles_total{table,operation}}, {@code dynamo_stream_gaps_total{table}} (records
  * trimmed before they were read), {@code dynamo_stream_records_skipped_total{subscription,table}},
  * {@code dynamo_stream_dead_letters_total{subscription,table}}: each at 0 from a subscription's registration on</li>
@@ -75,42 +83,69 @@ public class StreamMetrics {
         }
     }
 
+    /**
+     * Upper bounds of the {@code dynamo_stream_delivery_duration_seconds} buckets: 12 (+Inf), so a subscription's
+     * histogram is 16 series, where Micrometer's percentile histogram would be about 70.
+     */
+    public static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    /** How long one count of the subscriptions by status serves the status gauges (one scrape reads all of them). */
+    private static final long STATUS_COUNT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final MeterRegistry meters;
     private final Clock clock;
-    private final Map<String, AtomicLong> iteratorAges = new ConcurrentHashMap<>();
+    private final boolean perShard;
+    private final SubscriptionRegistry registry;
+    /** The series of each registered subscription, from its ADDED to its REMOVED. */
+    private final Map<String, Subscribed> subscriptions = new ConcurrentHashMap<>();
+    private long[] statusCounts;
+    private long statusCountedAt;
 
     @Inject
-    public StreamMetrics(MeterRegistry meters, SubscriptionRegistry registry) {
-        this(meters, registry, Clock.systemUTC());
+    public StreamMetrics(MeterRegistry meters, SubscriptionRegistry registry, DynamoStreamConfig config) {
+        this(meters, registry, Clock.systemUTC(), config.metrics().perShard());
     }
 
-    StreamMetrics(MeterRegistry meters, SubscriptionRegistry registry, Clock clock) {
+    /** Per-subscription series (the default settings). */
+    public StreamMetrics(MeterRegistry meters, SubscriptionRegistry registry) {
+        this(meters, registry, Clock.systemUTC(), false);
+    }
+
+    StreamMetrics(MeterRegistry meters, SubscriptionRegistry registry, Clock clock, boolean perShard) {
         this.meters = meters;
         this.clock = clock;
+        this.perShard = perShard;
+        this.registry = registry;
         for (SubscriptionStatus status : SubscriptionStatus.values()) {
-            Gauge.builder("dynamo_stream_subscriptions", registry,
-                    r -> r.list().stream().filter(s -> s.status() == status).count())
-                    .description("Subscriptions by status").tag("status", status.name()).register(meters);
+            Gauge.builder("dynamo_stream_subscriptions", this, m -> m.countWithStatus(status))
+                    .description("Subscriptions by status").tag("status", status.name()).strongReference(true)
+                    .register(meters);
         }
     }
 
     /** Creates a subscription's series at zero when it is registered, so dashboards see them before any event. */
     void onChange(@Observes SubscriptionChanged change) {
         Subscription s = change.subscription();
-        Tags tags = Tags.of("subscription", s.id(), "table", s.tableName());
         switch (change.kind()) {
             case ADDED -> {
-                // at zero from the start: increase() over a series that appears with its first event misses it
-                records(tags);
-                batches(tags);
-                skipped(tags);
-                deadLetters(tags);
+                subscriptions.computeIfAbsent(s.id(), id -> new Subscribed(id, s.tableName()));
                 gaps(s.tableName());
             }
-            case REMOVED -> meters.getMeters().stream()
-                    .filter(m -> s.id().equals(m.getId().getTag("subscription")))
-                    .forEach(meters::remove);
-            case FAILED, CLOSED, PAUSED -> iteratorAges.keySet().removeIf(k -> k.startsWith(s.id() + "|"));
+            case REMOVED -> {
+                Subscribed gone = subscriptions.remove(s.id());
+                if (gone != null) {
+                    gone.remove();
+                }
+            }
+            case FAILED, CLOSED, PAUSED -> {
+                Subscribed stopped = subscriptions.get(s.id());
+                if (stopped != null) {
+                    stopped.dropAges();
+                }
+            }
             case RESUMED -> {
                 // series were kept: nothing to create
             }
@@ -120,47 +155,51 @@ public class StreamMetrics {
     /** Records that will not be delivered although the subscription runs: counted by kind. */
     void onIncident(@Observes DeliveryIncident incident) {
         Subscription s = incident.subscription();
+        Subscribed subscribed = subscriptions.get(s.id());
         switch (incident.kind()) {
             case GAP -> gap(s.tableName());
-            case SKIPPED -> skipped(Tags.of("subscription", s.id(), "table", s.tableName()))
-                    .increment(incident.records());
-            case DEAD_LETTER -> deadLetters(Tags.of("subscription", s.id(), "table", s.tableName())).increment();
+            case SKIPPED -> {
+                if (subscribed != null) {
+                    subscribed.skipped.increment(incident.records());
+                }
+            }
+            case DEAD_LETTER -> {
+                if (subscribed != null) {
+                    subscribed.deadLetters.increment();
+                }
+            }
         }
     }
 
-    /** One delivery attempt ended. */
+    /** One delivery attempt ended (ignored once the subscription is removed). */
     public void attempt(String subscriptionId, String table, AttemptOutcome outcome, Duration took) {
-        Counter.builder("dynamo_stream_delivery_attempts").description("Delivery attempts by outcome")
-                .tags("subscription", subscriptionId, "table", table, "outcome", outcome.label).register(meters)
-                .increment();
-        Timer.builder("dynamo_stream_delivery_duration").description("Duration of one POST")
-                .tags("subscription", subscriptionId, "table", table).publishPercentileHistogram()
-                .register(meters).record(took);
-    }
-
-    /** A batch was acknowledged; {@code lastCreated} is the creation time of its last record (may be null). */
-    public void delivered(String subscriptionId, String table, String shardId, int records, Instant lastCreated) {
-        Tags tags = Tags.of("subscription", subscriptionId, "table", table);
-        records(tags).increment(records);
-        batches(tags).increment();
-        if (lastCreated != null) {
-            long age = Math.max(0, Duration.between(lastCreated, clock.instant()).toSeconds());
-            iteratorAges.computeIfAbsent(subscriptionId + "|" + shardId, k -> {
-                AtomicLong value = new AtomicLong();
-                Gauge.builder("dynamo_stream_iterator_age", value, AtomicLong::get).baseUnit("seconds")
-                        .description("Age of the last record delivered on the shard when it was acknowledged")
-                        .tags(tags.and("shard", shardId)).register(meters);
-                return value;
-            }).set(age);
+        Subscribed s = subscriptions.get(subscriptionId);
+        if (s != null) {
+            s.attempt(outcome, took);
         }
     }
 
-    /** A shard was delivered to its end: its iterator-age series goes away (shard ids do not come back). */
+    /**
+     * A batch was acknowledged; {@code lastCreated} is the creation time of its last record (may be null). Ignored
+     * once the subscription is removed.
+     */
+    public void delivered(String subscriptionId, String table, String shardId, int records, Instant lastCreated) {
+        Subscribed s = subscriptions.get(subscriptionId);
+        if (s == null) {
+            return;
+        }
+        s.records.increment(records);
+        s.batches.increment();
+        if (lastCreated != null) {
+            s.age(shardId, Math.max(0, Duration.between(lastCreated, clock.instant()).toSeconds()));
+        }
+    }
+
+    /** A shard was delivered to its end: it no longer counts in the iterator age (shard ids do not come back). */
     public void shardFinished(String subscriptionId, String table, String shardId) {
-        if (iteratorAges.remove(subscriptionId + "|" + shardId) != null) {
-            meters.find("dynamo_stream_iterator_age")
-                    .tags("subscription", subscriptionId, "table", table, "shard", shardId).meters()
-                    .forEach(meters::remove);
+        Subscribed s = subscriptions.get(subscriptionId);
+        if (s != null) {
+            s.shardFinished(shardId);
         }
     }
 
@@ -181,24 +220,164 @@ public class StreamMetrics {
                 .tags("table", table).register(meters);
     }
 
-    private Counter skipped(Tags tags) {
-        return Counter.builder("dynamo_stream_records_skipped").description("Records given up with on_failure: skip")
-                .tags(tags).register(meters);
+    /**
+     * Subscriptions with the status, from one pass over the registry shared by the gauges of a scrape (not one pass
+     * per status: with 10,000 subscriptions each pass copies them all).
+     */
+    private synchronized long countWithStatus(SubscriptionStatus status) {
+        if (registry == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        if (statusCounts == null || now - statusCountedAt > STATUS_COUNT_NANOS) {
+            long[] counts = new long[SubscriptionStatus.values().length];
+            for (Subscription s : registry.list()) {
+                counts[s.status().ordinal()]++;
+            }
+            statusCounts = counts;
+            statusCountedAt = now;
+        }
+        return statusCounts[status.ordinal()];
     }
 
-    private Counter deadLetters(Tags tags) {
-        return Counter.builder("dynamo_stream_dead_letters").description("Batches given up and stored")
-                .tags(tags).register(meters);
-    }
+    /**
+     * One subscription's meters, held here so that a delivery does not look them up by name and tags, and a removal
+     * takes exactly them away (not a search through every meter of the registry).
+     */
+    private final class Subscribed {
+        private final String id;
+        private final String table;
+        private final Tags tags;
+        final Counter records;
+        final Counter batches;
+        final Counter skipped;
+        final Counter deadLetters;
+        private final Counter[] attempts = new Counter[AttemptOutcome.values().length];
+        private volatile Timer duration;
+        /** Shard being read → age of the last record acknowledged on it (seconds); read by scrapes without a lock. */
+        private final Map<String, Long> ages = new ConcurrentHashMap<>();
+        /** Per-shard mode only: the shard's gauge; guarded by this. */
+        private final Map<String, Gauge> shardGauges = perShard ? new HashMap<>() : null;
+        /** Default mode: the subscription's gauge while it has an age. */
+        private Gauge maxAge;
+        private boolean removed;
 
-    private Counter records(Tags tags) {
-        return Counter.builder("dynamo_stream_records_delivered").description("Records acknowledged with a 2xx")
-                .tags(tags).register(meters);
-    }
+        Subscribed(String id, String table) {
+            this.id = id;
+            this.table = table;
+            this.tags = Tags.of("subscription", id, "table", table);
+            // at zero from the start: increase() over a series that appears with its first event misses it
+            records = Counter.builder("dynamo_stream_records_delivered").description("Records acknowledged with a 2xx")
+                    .tags(tags).register(meters);
+            batches = Counter.builder("dynamo_stream_batches_delivered").description("Batches acknowledged with a 2xx")
+                    .tags(tags).register(meters);
+            skipped = Counter.builder("dynamo_stream_records_skipped")
+                    .description("Records given up with on_failure: skip").tags(tags).register(meters);
+            deadLetters = Counter.builder("dynamo_stream_dead_letters").description("Batches given up and stored")
+                    .tags(tags).register(meters);
+        }
 
-    private Counter batches(Tags tags) {
-        return Counter.builder("dynamo_stream_batches_delivered").description("Batches acknowledged with a 2xx")
-                .tags(tags).register(meters);
-    }
+        void attempt(AttemptOutcome outcome, Duration took) {
+            Counter counter = attempts[outcome.ordinal()];
+            Timer timer = duration;
+            if (counter == null || timer == null) {
+                synchronized (this) {
+                    if (removed) {
+                        return;
+                    }
+                    counter = attempts[outcome.ordinal()];
+                    if (counter == null) {
+                        counter = Counter.builder("dynamo_stream_delivery_attempts")
+                                .description("Delivery attempts by outcome").tags(tags)
+                                .tag("outcome", outcome.label).register(meters);
+                        attempts[outcome.ordinal()] = counter;
+                    }
+                    timer = duration;
+                    if (timer == null) {
+                        timer = Timer.builder("dynamo_stream_delivery_duration").description("Duration of one POST")
+                                .tags(tags).serviceLevelObjectives(DURATION_BUCKETS).register(meters);
+                        duration = timer;
+                    }
+                }
+            }
+            counter.increment();
+            timer.record(took);
+        }
 
+        synchronized void age(String shardId, long seconds) {
+            if (removed) {
+                return;
+            }
+            ages.put(shardId, seconds);
+            if (perShard) {
+                shardGauges.computeIfAbsent(shardId, shard -> Gauge
+                        .builder("dynamo_stream_iterator_age", this, me -> me.ageOf(shard)).baseUnit("seconds")
+                        .description("Age of the last record delivered on the shard when it was acknowledged")
+                        .tags(tags.and("shard", shard)).strongReference(true).register(meters));
+            } else if (maxAge == null) {
+                maxAge = Gauge.builder("dynamo_stream_iterator_age", this, Subscribed::largestAge).baseUnit("seconds")
+                        .description("Largest age, over the subscription's shards, of the last record delivered "
+                                + "when it was acknowledged")
+                        .tags(tags).strongReference(true).register(meters);
+            }
+        }
+
+        synchronized void shardFinished(String shardId) {
+            ages.remove(shardId);
+            Gauge gauge = shardGauges == null ? null : shardGauges.remove(shardId);
+            if (gauge != null) {
+                meters.remove(gauge);
+            }
+            if (ages.isEmpty() && maxAge != null) {
+                meters.remove(maxAge);
+                maxAge = null;
+            }
+        }
+
+        /** Paused or stopped: no shard is read, so there is no age to show until it reads again. */
+        synchronized void dropAges() {
+            ages.clear();
+            if (shardGauges != null) {
+                shardGauges.values().forEach(meters::remove);
+                shardGauges.clear();
+            }
+            if (maxAge != null) {
+                meters.remove(maxAge);
+                maxAge = null;
+            }
+        }
+
+        synchronized void remove() {
+            removed = true;
+            dropAges();
+            for (Meter m : new Meter[] {records, batches, skipped, deadLetters, duration}) {
+                if (m != null) {
+                    meters.remove(m);
+                }
+            }
+            for (Counter c : attempts) {
+                if (c != null) {
+                    meters.remove(c);
+                }
+            }
+        }
+
+        private double ageOf(String shardId) {
+            Long age = ages.get(shardId);
+            return age == null ? Double.NaN : age;
+        }
+
+        private double largestAge() {
+            long max = -1;
+            for (long age : ages.values()) {
+                max = Math.max(max, age);
+            }
+            return max < 0 ? Double.NaN : max;
+        }
+
+        @Override
+        public String toString() {
+            return id + " (" + table + ")";
+        }
+    }
 }

@@ -47,7 +47,9 @@ class MetricsTest {
                 assertValue(text, "dynamo_stream_delivery_attempts_total{outcome=\"2xx\"," + labels + "}",
                         countBatches(receiver));
                 assertThat(text, containsString("dynamo_stream_delivery_duration_seconds_bucket{" + labels));
-                assertThat(text, containsString("dynamo_stream_iterator_age_seconds{shard=\"shardId-"));
+                // per subscription by default (dynamo-stream.metrics.per-shard adds the shard label)
+                assertThat(text, containsString("dynamo_stream_iterator_age_seconds{" + labels + "}"));
+                assertThat(text, not(containsString("shard=\"")));
                 assertThat(text, containsString("dynamo_stream_dead_letters_total{" + labels + "} 0.0"));
                 assertThat(text, containsString("dynamo_stream_subscriptions{status=\"RUNNING\"}"));
                 assertThat(text, not(containsString(receiver.url().toString())));
