@@ -107,8 +107,11 @@ final class CatchUpReader {
 
     // ---- called by the buffer, under its lock
 
-    /** The cursor left the shared buffer: it is read on its own from its resume point on. */
-    void adopt(ShardBuffer.Position p, boolean gapPending) {
+    /**
+     * The cursor left (or could not join) the shared buffer: it is read on its own from its resume point on.
+     * {@code why} completes the log line ("Subscription X ...").
+     */
+    void adopt(ShardBuffer.Position p, boolean gapPending, String why) {
         lock.lock();
         try {
             if (stopped || lanes.containsKey(p)) {
@@ -117,8 +120,8 @@ final class CatchUpReader {
             Lane lane = new Lane(p, fetchers.apply(p.resumePoint()), gapPending);
             lanes.put(p, lane);
             turn.addLast(lane);
-            LOG.infof("Subscription %s is a whole read-ahead buffer behind the others on shard %s of table %s; "
-                    + "reading it on its own (catch-up reader) until it catches up", p.owner(), shardId, tableName);
+            LOG.infof("Subscription %s %s on shard %s of table %s; reading it on its own (catch-up reader) until "
+                    + "it catches up", p.owner(), why, shardId, tableName);
             wake.signalAll();
             if (!running) {
                 running = true;

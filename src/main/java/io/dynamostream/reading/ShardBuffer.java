@@ -178,8 +178,8 @@ final class ShardBuffer {
 
     /**
      * Attaches a cursor. {@link Join#TRIM_HORIZON} or {@link Join#AFTER} its resume point: when the buffer no longer
-     * covers that, a rewind is requested and the cursor is served nothing until it begins (what is buffered now would
-     * come after a gap). {@link Join#LATEST}: the cursor starts at the current end.
+     * covers that, the cursor starts on the catch-up reader (the others are not disturbed); without one, a rewind is
+     * requested and the cursor is served nothing until it begins (what is buffered now would come after a gap). {@link Join#LATEST}: the cursor starts at the current end.
      *
      * @return for a LATEST join the sequence number of the last record read so far (the cursor's floor, may be
      *         null); null otherwise
@@ -187,15 +187,22 @@ final class ShardBuffer {
     String attach(Position p, Join join, int batchSize) {
         lock.lock();
         try {
-            positions.add(p);
             p.batchSize = batchSize;
             capacity = Math.max(capacity, batchSize);
+            String after = join == Join.AFTER ? p.resumePoint() : null;
+            if (join != Join.LATEST && catchUp != null && !stopped
+                    && !covers(after == null ? null : SequenceNumbers.parse(after))) {
+                // it needs records this buffer no longer has: it reads them on its own, and the others go on
+                p.catchingUp = true;
+                catchUp.adopt(p, false, "needs records the shared reader has passed");
+                return null;
+            }
+            positions.add(p);
             if (join == Join.LATEST) {
                 p.epoch = epoch;
                 p.next = base + records.size();
                 return lastAppended;
             }
-            String after = join == Join.AFTER ? p.resumePoint() : null;
             if (!covers(after == null ? null : SequenceNumbers.parse(after))) {
                 rewindRequested = true;
                 p.awaitingRewind = true;
@@ -390,7 +397,7 @@ final class ShardBuffer {
         for (Position p : holders) {
             positions.remove(p);
             p.catchingUp = true;
-            catchUp.adopt(p, p.gapPending);
+            catchUp.adopt(p, p.gapPending, "is a whole read-ahead buffer behind the others");
             p.gapPending = false;
         }
         evict();
@@ -659,6 +666,16 @@ final class ShardBuffer {
         lock.lock();
         try {
             return ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The current epoch: how many times the buffer was re-filled from an earlier position (for tests). */
+    long epoch() {
+        lock.lock();
+        try {
+            return epoch;
         } finally {
             lock.unlock();
         }

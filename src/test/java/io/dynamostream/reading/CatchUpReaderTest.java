@@ -184,6 +184,23 @@ class CatchUpReaderTest {
     }
 
     @Test
+    void givenANewSubscriptionFromTrimHorizon_whenTheSharedReaderHasMovedOn_thenItReadsOnItsOwnWithoutARewindForTheOthers() {
+        shard.append(1, 1000);
+        List<Long> first = subscribe(seqs -> { });
+        startReader();
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.size() >= 1000);
+
+        List<Long> late = subscribe(seqs -> { });
+        shard.append(1001, 1100);
+        await().atMost(Duration.ofSeconds(10)).until(() -> late.size() >= 1100 && first.size() >= 1100);
+        assertEquals(upTo(1100), late, "the late subscription gets the whole shard, in order");
+        assertEquals(upTo(1100), first, "the first one gets every record once");
+        assertEquals(0, buffer.epoch(), "the shared buffer was never re-filled from the start for the newcomer");
+        await().atMost(Duration.ofSeconds(5)).until(() -> catchUp.lanes() == 0);
+        assertThat(shard.maxConcurrentReads(), lessThanOrEqualTo(2));
+    }
+
+    @Test
     void givenFiveSubscriptionsAtDifferentSpeeds_whenTheyDrainABacklog_thenEachGetsEverythingInOrderWithAtMostTwoReadsAtOnce() {
         shard.append(1, 1500);
         List<List<Long>> slow = new ArrayList<>();
