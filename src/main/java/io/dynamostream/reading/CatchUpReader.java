@@ -406,7 +406,6 @@ final class CatchUpReader {
 
     private void backOff(Lane lane, long now) {
         lane.notBefore = now + lane.backoff.toNanos();
-        Duration doubled = lane.backoff.multipliedBy(2);
-        lane.backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
+        lane.backoff = ShardReader.nextBackoff(lane.backoff, settings);
     }
 }

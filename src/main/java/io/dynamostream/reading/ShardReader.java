@@ -188,7 +188,7 @@ final class ShardReader {
                         LOG.warnf("Transient error reading shard %s of table %s, retrying in %s: %s", shardId,
                                 tableName, backoff, StreamErrors.describe(failure.error()));
                         buffer.pause(backoff);
-                        backoff = next(backoff);
+                        backoff = nextBackoff(backoff, settings);
                     }
                     case ShardFetcher.Fetch.Failed failed -> {
                         if (buffer.isStopped()) {
@@ -226,7 +226,8 @@ final class ShardReader {
         }
     }
 
-    private Duration next(Duration backoff) {
+    /** The wait after one more transient error: doubled, up to {@code reader.max-backoff} (the catch-up reader too). */
+    static Duration nextBackoff(Duration backoff, DynamoStreamConfig.Reader settings) {
         Duration doubled = backoff.multipliedBy(2);
         return doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
     }

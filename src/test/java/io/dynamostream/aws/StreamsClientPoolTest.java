@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,6 +19,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.dynamostream.TcpForwarder;
 import io.dynamostream.dev.LocalDynamoDbServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
@@ -81,65 +76,30 @@ class StreamsClientPoolTest {
     public static class CountingProxy implements QuarkusTestResourceLifecycleManager {
 
         static volatile URI server;
-        private final AtomicInteger connections = new AtomicInteger();
-        private final List<Socket> open = new CopyOnWriteArrayList<>();
         private LocalDynamoDbServer db;
-        private ServerSocket proxy;
+        private TcpForwarder proxy;
 
         @Override
         public Map<String, String> start() {
             db = LocalDynamoDbServer.start();
             server = db.endpoint();
             try {
-                proxy = new ServerSocket(0, 500, InetAddress.getLoopbackAddress());
+                proxy = new TcpForwarder(0, server.getPort());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Thread.ofPlatform().daemon().name("counting-proxy").start(() -> {
-                while (!proxy.isClosed()) {
-                    try {
-                        Socket client = proxy.accept();
-                        connections.incrementAndGet();
-                        Socket upstream = new Socket(server.getHost(), server.getPort());
-                        open.add(client);
-                        open.add(upstream);
-                        Thread.ofVirtual().start(() -> pipe(client, upstream));
-                        Thread.ofVirtual().start(() -> pipe(upstream, client));
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-            return Map.of("quarkus.dynamodb.endpoint-override", "http://127.0.0.1:" + proxy.getLocalPort());
-        }
-
-        private static void pipe(Socket from, Socket to) {
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
-            } catch (IOException closed) {
-                // one side went away
-            } finally {
-                try {
-                    from.close();
-                    to.close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-            }
+            return Map.of("quarkus.dynamodb.endpoint-override", "http://127.0.0.1:" + proxy.port());
         }
 
         @Override
         public void inject(TestInjector testInjector) {
-            testInjector.injectIntoFields(connections, new TestInjector.MatchesType(AtomicInteger.class));
+            testInjector.injectIntoFields(proxy.accepted(), new TestInjector.MatchesType(AtomicInteger.class));
         }
 
         @Override
         public void stop() {
             try {
                 proxy.close();
-                for (Socket socket : open) {
-                    socket.close();
-                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {

@@ -49,21 +49,7 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(Path jar, List<String> jvmArgs, Map<String, String> env, Path log,
             Duration readyTimeout) throws Exception {
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar.toAbsolutePath() + " not found: package the service first");
-        }
-        int port = freePort();
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(jvmArgs);
-        cmd.add("-jar");
-        cmd.add(jar.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Map<String, String> environment = new HashMap<>(env);
-        environment.put("PORT", Integer.toString(port));
-        pb.environment().putAll(environment);
-        ServiceProcess service = new ServiceProcess(pb.start(), URI.create("http://127.0.0.1:" + port + "/"));
+        ServiceProcess service = launch(jar, jvmArgs, env, log);
         try {
             service.awaitReady(readyTimeout, log);
         } catch (Exception | Error e) {

@@ -9,11 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.dynamostream.TcpForwarder;
 import io.dynamostream.dev.LocalDynamoDbServer;
 import io.dynamostream.e2e.Dynamo;
 import io.dynamostream.e2e.Receiver;
@@ -125,7 +122,7 @@ class AwsSetupIT {
                         n -> "RETRYING".equals(n.path("status").asText()));
                 assertEquals("cannot reach DynamoDB: connection refused", retrying.path("error").asText());
 
-                try (Forwarder up = new Forwarder(dynamoPort, db.endpoint().getPort())) {
+                try (TcpForwarder up = new TcpForwarder(dynamoPort, db.endpoint().getPort())) {
                     await().atMost(Duration.ofSeconds(30)).until(() -> service.subscription(id),
                             n -> "RUNNING".equals(n.path("status").asText()) && !n.has("error"));
                     dynamo.put("Orders", "order-1", 1);
@@ -184,50 +181,6 @@ class AwsSetupIT {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    /** A TCP forwarder from a local port to another: DynamoDB "coming back" on the port the service was given. */
-    private static final class Forwarder implements AutoCloseable {
-
-        private final ServerSocket server;
-
-        Forwarder(int port, int target) throws IOException {
-            server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
-            Thread.ofVirtual().start(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket in = server.accept();
-                        Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
-                        pipe(in, out);
-                        pipe(out, in);
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-        }
-
-        private static void pipe(Socket from, Socket to) {
-            Thread.ofVirtual().start(() -> {
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    in.transferTo(out);
-                } catch (IOException ended) {
-                    // one side closed
-                } finally {
-                    try {
-                        from.close();
-                        to.close();
-                    } catch (IOException ignored) {
-                        // already closed
-                    }
-                }
-            });
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
         }
     }
 }
