@@ -697,7 +697,7 @@ function scheduleTtlSweep (ms) {
 
 function checkFault (op) {
   for (const f of faults) {
-    if (f.count > 0 && (f.operation === '*' || f.operation === op)) {
+    if (f.error !== 'delay' && f.count > 0 && (f.operation === '*' || f.operation === op)) {
       f.count--
       switch (f.error) {
         case 'throttle': throw new ApiError('LimitExceededException', 'Rate exceeded (injected)')
@@ -710,6 +710,17 @@ function checkFault (op) {
       }
     }
   }
+}
+
+// an injected slow answer: the next matching Streams call waits this long before it is answered (0: none)
+function takeDelay (op) {
+  for (const f of faults) {
+    if (f.error === 'delay' && f.count > 0 && (f.operation === '*' || f.operation === op)) {
+      f.count--
+      return f.ms
+    }
+  }
+  return 0
 }
 
 function streamByArn (arn) {
@@ -1018,8 +1029,14 @@ async function hook (method, path, query, body) {
     }
     case 'POST /_local/faults': {
       const f = { operation: body.operation || '*', error: body.error, count: body.count === undefined ? 1 : body.count }
-      if (![ 'throttle', 'throttling', 'internal', 'expired', 'trimmed', 'notfound' ].includes(f.error)) {
-        throw validation('error must be throttle, throttling, internal, expired, trimmed or notfound')
+      if (![ 'throttle', 'throttling', 'internal', 'expired', 'trimmed', 'notfound', 'delay' ].includes(f.error)) {
+        throw validation('error must be throttle, throttling, internal, expired, trimmed, notfound or delay')
+      }
+      if (f.error === 'delay') {
+        if (!Number.isInteger(body.ms) || body.ms < 1 || body.ms > 600000) {
+          throw validation('a delay needs ms: a whole number of milliseconds from 1 to 600000')
+        }
+        f.ms = body.ms
       }
       faults.push(f)
       return { faults }
@@ -1120,6 +1137,8 @@ async function handle (req, res, body) {
     try { data = body ? JSON.parse(body) : {} } catch {
       return sendJson(res, 400, { __type: 'com.amazon.coral.service#SerializationException' })
     }
+    const delay = takeDelay(op)
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     return sendJson(res, 200, streamsOp(op, data))
   }
   if (service === 'DynamoDB_20120810') return dynamoOp(op, body, res)

@@ -59,10 +59,10 @@ public class SubscriptionActionsResource {
     @POST
     @Path("pause")
     @Operation(summary = "Pause a subscription",
-            description = "Reading stops after the batch in flight; checkpoints are kept. RUNNING or RETRYING only.")
+            description = "Reading stops after the batch in flight; checkpoints are kept. STARTING, RUNNING or RETRYING only.")
     @APIResponse(responseCode = "200", description = "Now PAUSED.", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SubscriptionView.Detail.class)))
-    @APIResponse(responseCode = "409", ref = "WrongStatus", description = "Not RUNNING or RETRYING.")
+    @APIResponse(responseCode = "409", ref = "WrongStatus", description = "Not STARTING, RUNNING or RETRYING.")
     public SubscriptionView.Detail pause(@PathParam("id") String id) {
         return view(supervisor.pause(id), id);
     }

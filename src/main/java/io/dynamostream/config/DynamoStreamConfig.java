@@ -59,6 +59,14 @@ public interface DynamoStreamConfig {
         Duration idleInterval();
 
         /**
+         * Wait between two GetRecords calls on a shard that returned no record but had records in the last 10 s: a
+         * shard being written to is read faster, without polling quiet shards more. At most the idle interval; set
+         * it to the idle interval to turn this off.
+         */
+        @WithDefault("100ms")
+        Duration activeInterval();
+
+        /**
          * The slowest a quiet shard is polled: after {@link #slowDownAfter()} without a record, each empty GetRecords
          * doubles the wait from {@link #idleInterval()} up to this; any record brings it back to
          * {@link #idleInterval()} at once. Set it to the idle interval for a constant rate.
@@ -70,9 +78,31 @@ public interface DynamoStreamConfig {
         @WithDefault("30s")
         Duration slowDownAfter();
 
-        /** How often each table's stream is re-described to find new shards, splits and a replaced stream. */
+        /**
+         * The shortest time between two periodic descriptions of a table's stream (catching a deleted table, a
+         * disabled or replaced stream, missed shards). A shard's end looks up its children at once, so new shards do
+         * not wait for this. With many tables the round is longer: see {@link #describeRate()}.
+         */
         @WithDefault("5s")
         Duration discoveryInterval();
+
+        /**
+         * Periodic table descriptions (DescribeTable + DescribeStream) per second at most, spread over time: AWS allows
+         * about 10 DescribeStream calls per second per account, shared with other consumers. With 1,000 tables at 5/s,
+         * each table is described every 200 s (the first description at attach and the child-shard lookups at a
+         * shard's end are not held back by this).
+         */
+        @WithDefault("5")
+        double describeRate();
+
+        /**
+         * How long {@code POST /} (and resume, restart) waits for the table's shards to be known before answering. A
+         * table already being read is joined at once; a new one needs one DescribeStream. Past this, the answer says
+         * {@code STARTING} and reading starts in the background as soon as the shards are known (LATEST then counts
+         * from that moment, as an AWS Lambda event-source mapping does while it is "Creating"). 0 never waits.
+         */
+        @WithDefault("500ms")
+        Duration attachWait();
 
         /**
          * Records at most held in memory per shard for subscriptions that have not delivered them yet (two full

@@ -14,6 +14,6 @@ public interface LimitSettings {
      * Subscriptions at most, API and file together. One more is refused with 409 Conflict and a message saying so
      * (at startup, a file with more entries stops the service).
      */
-    @WithDefault("1000")
+    @WithDefault("10000")
     int maxSubscriptions();
 }

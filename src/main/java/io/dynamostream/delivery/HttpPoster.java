@@ -80,12 +80,18 @@ class HttpPoster {
     }
 
     /**
+     * Connections per host when {@code max-connections-per-host} is not set: room for the full share of 1,000
+     * subscriptions with hanging receivers on one host. Vert.x allocates a slot array of the pool's size for each host
+     * in use (4 bytes a slot, so 64 KB here), which is why this does not grow with {@code max-subscriptions}.
+     */
+    static final int DEFAULT_POOL_CAP = 16_000;
+
+    /**
      * Connections per host: {@code max-connections-per-host} when set, else room for every subscription's full share
-     * (max subscriptions × max connections per subscription, at most {@link ConnectionLimits#MAX_PER_HOST}: Vert.x
-     * allocates a slot array of this size for each host in use, 4 bytes a slot).
+     * (max subscriptions × max connections per subscription), at most {@link #DEFAULT_POOL_CAP}.
      */
     static int poolSize(DynamoStreamConfig.Delivery d, int maxSubscriptions) {
-        return d.maxConnectionsPerHost().orElseGet(() -> (int) Math.min(ConnectionLimits.MAX_PER_HOST,
+        return d.maxConnectionsPerHost().orElseGet(() -> (int) Math.min(DEFAULT_POOL_CAP,
                 Math.max(1L, (long) maxSubscriptions * d.maxConnectionsPerSubscription())));
     }
 

@@ -3,26 +3,39 @@ package io.dynamostream.reading;
 import java.time.Duration;
 
 /**
- * How long a shard's reader waits after an empty GetRecords page: adaptive polling. While the shard had a record in
- * the last {@code slowDownAfter}, the wait is {@code idleInterval} (5 polls/s by default, so a new record is read
- * within 200 ms); after that, each empty page doubles the wait up to {@code maxInterval} (1 poll/s by default), so an
- * idle shard costs a fifth of the calls; the first page with records brings it back to {@code idleInterval} at once.
- * With {@code maxInterval <= idleInterval} the rate is constant (the behaviour before adaptive polling).
+ * How long a shard's reader waits after an empty GetRecords page: adaptive polling, in three steps.
+ * <ol>
+ * <li>Active: for {@link #ACTIVE_FOR} after a page with records the wait is {@code activeInterval} (100 ms by
+ * default: a shard that is being written to has its next record read within 100 ms, half the idle wait).</li>
+ * <li>Idle: then, while the shard had a record (or its reader started) within {@code slowDownAfter}, the wait is
+ * {@code idleInterval} (200 ms, 5 polls/s).</li>
+ * <li>Quiet: after that, each empty page doubles the wait up to {@code maxInterval} (1 poll/s by default), so a
+ * quiet shard costs a fifth of the calls.</li>
+ * </ol>
+ * The first page with records brings it back to the active rate at once. {@code activeInterval = idleInterval =
+ * maxInterval} gives a constant rate (the behaviour before adaptive polling).
  *
  * <p>Pure: times are {@link System#nanoTime()}-style values passed in, so the rule is unit-tested without waiting. Not
  * thread-safe: owned by one reader loop.
  */
 final class PollPacing {
 
+    /** How long after a page with records the shard is polled at the active rate. */
+    static final Duration ACTIVE_FOR = Duration.ofSeconds(10);
+
+    private final long activeNanos;
     private final long idleNanos;
     private final long maxNanos;
     private final long slowDownAfterNanos;
     private long lastRecordsNanos;
+    private boolean hadRecords;
     private long currentNanos;
 
-    /** @param startNanos when reading started: the shard counts as active for {@code slowDownAfter} from then */
-    PollPacing(Duration idleInterval, Duration maxInterval, Duration slowDownAfter, long startNanos) {
+    /** @param startNanos when reading started: the shard counts as idle (not quiet) for {@code slowDownAfter} */
+    PollPacing(Duration activeInterval, Duration idleInterval, Duration maxInterval, Duration slowDownAfter,
+            long startNanos) {
         this.idleNanos = idleInterval.toNanos();
+        this.activeNanos = Math.min(idleNanos, activeInterval.toNanos());
         this.maxNanos = Math.max(idleNanos, maxInterval.toNanos());
         this.slowDownAfterNanos = slowDownAfter.toNanos();
         this.lastRecordsNanos = startNanos;
@@ -32,12 +45,17 @@ final class PollPacing {
     /** A page with records arrived at {@code nowNanos}: the shard is active, back to the fast rate. */
     void records(long nowNanos) {
         lastRecordsNanos = nowNanos;
+        hadRecords = true;
         currentNanos = idleNanos;
     }
 
     /** An empty page arrived at {@code nowNanos}: how long to wait before the next GetRecords. */
     Duration empty(long nowNanos) {
-        if (nowNanos - lastRecordsNanos >= slowDownAfterNanos) {
+        long sinceRecords = nowNanos - lastRecordsNanos;
+        if (hadRecords && sinceRecords < ACTIVE_FOR.toNanos()) {
+            return Duration.ofNanos(activeNanos);
+        }
+        if (sinceRecords >= slowDownAfterNanos) {
             currentNanos = Math.min(maxNanos, currentNanos * 2);
         }
         return Duration.ofNanos(currentNanos);

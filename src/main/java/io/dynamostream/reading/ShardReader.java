@@ -89,8 +89,8 @@ final class ShardReader {
         this.settings = settings;
         this.listener = listener;
         this.metrics = metrics;
-        this.pacing = new PollPacing(settings.idleInterval(), settings.idleMaxInterval(), settings.slowDownAfter(),
-                System.nanoTime());
+        this.pacing = new PollPacing(settings.activeInterval(), settings.idleInterval(), settings.idleMaxInterval(),
+                settings.slowDownAfter(), System.nanoTime());
     }
 
     String shardId() {

@@ -10,9 +10,11 @@ import org.jboss.logging.Logger;
 import io.quarkus.scheduler.Scheduled;
 
 /**
- * The discovery tick: every {@code dynamo-stream.reader.discovery-interval} each table's stream is described again,
- * to find new shards (rollovers, splits) and a deleted table or a disabled or replaced stream. Records are not
- * polled here (each shard's reader does that). No business logic here; an exception never escapes a tick.
+ * The discovery tick: every second, the tables that are due are described again ({@link DescribeSchedule}: each
+ * table at most every {@code dynamo-stream.reader.discovery-interval}, at most {@code describe-rate} tables per
+ * second), to catch a deleted table, a disabled or replaced stream and shards the readers missed. New shards normally
+ * come faster, from a shard's end (its reader looks up the children). Records are not polled here (each shard's
+ * reader does that). No business logic here; an exception never escapes a tick.
  */
 @ApplicationScoped
 public class StreamDiscovery {
@@ -26,18 +28,17 @@ public class StreamDiscovery {
         this.supervisor = supervisor;
     }
 
-    // the first tick one interval after the start: the startup attach has just described every table
-    @Scheduled(every = "${dynamo-stream.reader.discovery-interval:5s}",
-            delayed = "${dynamo-stream.reader.discovery-interval:5s}",
+    // a table is due one interval after its attach described it: the schedule, not the tick, spaces descriptions
+    @Scheduled(every = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             // not while the start is still running (or failing: its one-line error must be the first ERROR line)
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
         lastTick = Instant.now();
         try {
-            // a round over many tables takes long: each table done counts as progress, so liveness sees a busy
-            // poller as alive and only a stuck one (no table finished for the stale period) as dead
-            supervisor.discoverAll(() -> lastTick = Instant.now());
+            // a slow description (throttled, timing out) holds one tick: each table done counts as progress, so
+            // liveness sees a busy poller as alive and only a stuck one (no table finished for the stale period) as dead
+            supervisor.discoverDue(() -> lastTick = Instant.now());
         } catch (RuntimeException e) {
             LOG.error("Stream discovery tick failed", e);
         }

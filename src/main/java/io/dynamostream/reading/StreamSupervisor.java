@@ -53,9 +53,11 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * <p>Owns the threads: readers, cursors and its control tasks run on virtual threads of its three named executors,
  * which it closes at shutdown after the graceful stop (I11).
  *
- * <p>Thread-safe. Registration attaches synchronously, so a new subscription's LATEST position is fixed before
- * {@code POST /} returns; at startup the stored and file subscriptions are attached in the background, one
- * description per table.
+ * <p>Thread-safe. Attaching never holds up the caller for long: a registration (resume, restart) is attached on the
+ * control executor and waits at most {@code dynamo-stream.reader.attach-wait} for it (a table already being read is
+ * joined at once, with no DescribeStream; a new table is described once however many subscriptions wait for it);
+ * the subscription shows STARTING until its shards are known. At startup the stored and file subscriptions are
+ * attached in the background, one description per table.
  */
 @ApplicationScoped
 public class StreamSupervisor {
@@ -79,6 +81,7 @@ public class StreamSupervisor {
     private final StreamServices services;
     private final SubscriptionRegistry registry;
     private final DynamoStreamConfig config;
+    private final DescribeSchedule schedule;
     private final Duration shutdownTimeout;
     private volatile boolean stopping;
 
@@ -88,6 +91,8 @@ public class StreamSupervisor {
             @ConfigProperty(name = "quarkus.shutdown.timeout", defaultValue = "15s") Duration shutdownTimeout) {
         this.registry = registry;
         this.config = config;
+        this.schedule = new DescribeSchedule(config.reader().discoveryInterval(), config.reader().describeRate(),
+                Instant.now());
         this.shutdownTimeout = shutdownTimeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
                 : shutdownTimeout;
         DynamoStreamConfig.Delivery d = config.delivery();
@@ -122,7 +127,7 @@ public class StreamSupervisor {
      * Attaches the subscriptions known at startup without holding up the start (HTTP and health answer at once):
      * grouped by table, so each table is described once however many subscriptions it has, at most
      * {@link #STARTUP_PARALLELISM} tables at a time, on the control executor. Until its table is attached a
-     * subscription shows RUNNING with no shards yet.
+     * subscription shows STARTING.
      */
     private void attachInBackground(List<Subscription> subscriptions) {
         Map<String, List<Subscription>> byTable = new LinkedHashMap<>();
@@ -141,7 +146,7 @@ public class StreamSupervisor {
                     stream = t != null ? t : stream;
                 }
                 if (stream != null && !stopping) {
-                    stream.discover();
+                    stream.attach();
                 }
             } catch (RuntimeException e) {
                 LOG.errorf(e, "Table %s: could not start reading at startup", table);
@@ -162,8 +167,25 @@ public class StreamSupervisor {
      */
     public Subscription register(SubscriptionRequest.Valid request, Subscription.Source source) {
         Subscription s = registry.register(request, source);
-        attach(s);
+        attachAndWait(s);
         return registry.find(s.id()).orElse(s);
+    }
+
+    /**
+     * Attaches on the control executor and waits at most the attach wait for the subscription's shards to be known;
+     * the attach goes on in the background when that is not enough.
+     */
+    private void attachAndWait(Subscription s) {
+        try {
+            control.execute(() -> attach(s));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return; // stopping
+        }
+        try {
+            registry.awaitStarted(s.id(), config.reader().attachWait());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Removes a subscription (with its checkpoints and dead letters) and stops its reading. */
@@ -181,13 +203,13 @@ public class StreamSupervisor {
 
     /** Resumes a paused subscription from its checkpoints. @see SubscriptionRegistry#resume */
     public Optional<Subscription> resume(String id) {
-        registry.resume(id).ifPresent(this::attach);
+        registry.resume(id).ifPresent(this::attachAndWait);
         return registry.find(id);
     }
 
     /** Restarts a subscription in ERROR or CLOSED from its checkpoints. @see SubscriptionRegistry#restart */
     public Optional<Subscription> restart(String id) {
-        registry.restart(id).ifPresent(this::attach);
+        registry.restart(id).ifPresent(this::attachAndWait);
         return registry.find(id);
     }
 
@@ -195,7 +217,7 @@ public class StreamSupervisor {
     void attach(Subscription s) {
         TableStream t = add(s);
         if (t != null) {
-            t.discover();
+            t.attach();
         }
     }
 
@@ -258,11 +280,19 @@ public class StreamSupervisor {
         control.execute(() -> detach(tableName, subscriptionId));
     }
 
-    /** Re-describes every table's stream, telling {@code progress} after each; called by {@link StreamDiscovery}. */
-    void discoverAll(Runnable progress) {
-        for (TableStream table : tables.values()) {
-            table.discover();
-            progress.run();
+    /**
+     * Re-describes the tables that are due ({@link DescribeSchedule}: each at most every discovery interval, at most
+     * {@code describe-rate} per second), telling {@code progress} after each; called by {@link StreamDiscovery}.
+     */
+    void discoverDue(Runnable progress) {
+        Map<String, Instant> last = new java.util.HashMap<>();
+        tables.forEach((name, table) -> last.put(name, table.lastDescribed()));
+        for (String name : schedule.due(last, Instant.now())) {
+            TableStream table = tables.get(name);
+            if (table != null && !stopping) {
+                table.discover();
+                progress.run();
+            }
         }
     }
 

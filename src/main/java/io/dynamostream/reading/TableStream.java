@@ -30,9 +30,9 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
  *
  * <p>Thread-safety: the state below is guarded by {@link #lock}; the supervisor, the discovery tick, readers and
  * cursors call in from their own threads. DescribeTable and DescribeStream run before the lock is taken; only their
- * results are merged under it. Lock order: this lock, then a buffer's lock (never the reverse). The one AWS call
- * made under the lock is the GetShardIterator(LATEST) of a new reader, which must be fixed before a registration
- * returns.
+ * results are merged under it. Lock order: {@link #describing}, this lock, then a buffer's lock (never the reverse).
+ * The one AWS call made under the lock is the GetShardIterator(LATEST) of a new reader, which is fixed before the
+ * subscription shows RUNNING.
  */
 final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
 
@@ -47,6 +47,11 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
     private final StreamServices services;
 
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Held while the table is being described (before {@link #lock}, never while holding it): concurrent attaches of
+     * a table that is not described yet wait for one description instead of each making their own.
+     */
+    private final ReentrantLock describing = new ReentrantLock();
     private final ShardLineage lineage = new ShardLineage();
     private final Map<String, ShardReader> readers = new HashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
@@ -54,6 +59,8 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
     private volatile String streamArn;
     private volatile String lastTransientError;
     private volatile Instant lastDiscovery;
+    /** When the last description started (successful or not); null before the first. For the schedule. */
+    private volatile Instant lastDescribed;
     private boolean closed;
     /** Why the stream ended (disabled or replaced): its shards are read to their ends, then CLOSED. */
     private String endedReason;
@@ -197,6 +204,74 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         if (idle()) {
             return;
         }
+        describing.lock();
+        try {
+            describeAndMerge();
+        } finally {
+            describing.unlock();
+        }
+    }
+
+    /**
+     * Starts reading for members added since the last call. When the table's shards are known already (another
+     * subscription reads it), that is done at once from the known lineage with no AWS call but the GetShardIterator
+     * of a new reader; shards that appeared since are found by a shard's end or the next periodic description.
+     * Otherwise the table is described, once for all the attaches waiting for it. Never throws.
+     */
+    void attach() {
+        if (idle()) {
+            return;
+        }
+        if (joinKnown()) {
+            return;
+        }
+        describing.lock();
+        try {
+            if (!joinKnown()) { // described while this waited for its turn
+                describeAndMerge();
+            }
+        } finally {
+            describing.unlock();
+        }
+    }
+
+    /** Initialises waiting members from the known lineage; false when the table has not been described yet. */
+    private boolean joinKnown() {
+        lock.lock();
+        try {
+            if (closed || members.isEmpty()) {
+                return true;
+            }
+            if (streamArn == null || lastDiscovery == null) {
+                return false;
+            }
+            List<Member> joined = new ArrayList<>();
+            for (Member m : members.values()) {
+                if (!m.initialised) {
+                    initialise(m);
+                    joined.add(m);
+                }
+            }
+            if (!joined.isEmpty()) {
+                reconcile();
+                joined.forEach(m -> services.registry().streamReadable(m.subscription.id()));
+            }
+            return true;
+        } catch (RuntimeException e) {
+            handle(e, "starting to read the shards");
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** When the last description of this table started, null before the first. */
+    Instant lastDescribed() {
+        return lastDescribed;
+    }
+
+    private void describeAndMerge() {
+        lastDescribed = Instant.now();
         Description d;
         try {
             d = describe();

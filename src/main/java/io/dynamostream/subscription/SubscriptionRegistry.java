@@ -142,11 +142,15 @@ public class SubscriptionRegistry {
         List<Subscription> added = new ArrayList<>();
         List<Subscription> changed = new ArrayList<>();
         List<Subscription> removed = new ArrayList<>();
+        // the file's stored entries by (table, URL), oldest first: each file entry takes the oldest one left
+        Map<List<Object>, java.util.Deque<Entry>> byTarget = new java.util.HashMap<>();
+        entries.values().stream().filter(e -> e.source == Subscription.Source.CONFIG_FILE)
+                .sorted(Comparator.comparing(e -> e.id))
+                .forEach(e -> byTarget.computeIfAbsent(List.of(e.request.tableName(), e.request.url()),
+                        k -> new java.util.ArrayDeque<>()).add(e));
         for (SubscriptionRequest.Valid request : fileEntries) {
-            Optional<Entry> known = entries.values().stream()
-                    .filter(e -> e.source == Subscription.Source.CONFIG_FILE && !kept.contains(e.id)
-                            && e.request.tableName().equals(request.tableName()) && e.request.url().equals(request.url()))
-                    .min(Comparator.comparing(e -> e.id));
+            java.util.Deque<Entry> candidates = byTarget.get(List.of(request.tableName(), request.url()));
+            Optional<Entry> known = Optional.ofNullable(candidates == null ? null : candidates.poll());
             if (known.isEmpty()) {
                 Subscription s = register(request, Subscription.Source.CONFIG_FILE);
                 kept.add(s.id());
@@ -383,6 +387,23 @@ public class SubscriptionRegistry {
         Entry entry = entries.get(id);
         if (entry != null) {
             entry.streamError = null;
+            entry.attached();
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} until the subscription is no longer STARTING: its shards are known (RUNNING or
+     * RETRYING), or it ended, was paused or removed. Returns at once for a subscription that is not starting.
+     */
+    public void awaitStarted(String id, java.time.Duration timeout) throws InterruptedException {
+        Entry entry = entries.get(id);
+        if (entry == null || timeout.isZero() || timeout.isNegative()) {
+            return;
+        }
+        try {
+            entry.attachment.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // still starting: the caller answers with STARTING
         }
     }
 
@@ -428,6 +449,11 @@ public class SubscriptionRegistry {
         String error;
         /** Why reading the stream fails at the moment (shown as RETRYING while RUNNING), null when it does not. */
         volatile String streamError;
+        /**
+         * Completed when reading started for the current run (its table's shards are known) or the run ended; shown
+         * as STARTING while RUNNING and not complete. A new one for each move back to RUNNING (resume, restart).
+         */
+        volatile java.util.concurrent.CompletableFuture<Void> attachment = new java.util.concurrent.CompletableFuture<>();
         volatile boolean started;
         final Map<String, MutableProgress> shards = new LinkedHashMap<>();
 
@@ -452,6 +478,12 @@ public class SubscriptionRegistry {
             // a new attach (resume, restart) finds out again; an ended one shows its own error
             streamError = null;
             if (status == SubscriptionStatus.RUNNING) {
+                attachment.complete(null); // wakes a waiter of the previous run, if any
+                attachment = new java.util.concurrent.CompletableFuture<>();
+            } else {
+                attachment.complete(null);
+            }
+            if (status == SubscriptionStatus.RUNNING) {
                 for (MutableProgress p : shards.values()) {
                     p.lastError = null;
                     if (p.state == ShardState.RETRYING) {
@@ -460,6 +492,10 @@ public class SubscriptionRegistry {
                 }
             }
             return true;
+        }
+
+        void attached() {
+            attachment.complete(null);
         }
 
         synchronized MutableProgress progress(String shardId, String parentShardId) {
@@ -480,7 +516,9 @@ public class SubscriptionRegistry {
             }
             String stream = streamError;
             boolean running = status == SubscriptionStatus.RUNNING;
-            SubscriptionStatus shown = running && (retrying || stream != null) ? SubscriptionStatus.RETRYING : status;
+            SubscriptionStatus shown = !running ? status
+                    : retrying || stream != null ? SubscriptionStatus.RETRYING
+                    : attachment.isDone() ? status : SubscriptionStatus.STARTING;
             String shownError = running && stream != null ? stream : error;
             return new Subscription(id, request.tableName(), request.url(), request.startingPosition(), source,
                     createdAt, shown, shownError, List.copyOf(progress), request.headers(), request.secrets(),

@@ -4,19 +4,27 @@ package io.dynamostream.subscription;
  * Lifecycle of a subscription.
  *
  * <pre>
- *   (registered) ──▶ RUNNING ◀──2xx──▶ RETRYING      (a shard's batch is being retried, or the stream cannot
- *                                                   be read for now: DynamoDB unreachable, no credentials)
- *                     │  ▲                │
- *              pause  │  │ resume         │ retries exhausted (on_failure: stop), 410 Gone,
- *                     ▼  │                │ table deleted, stream unreadable
- *                    PAUSED               ▼
- *                     RUNNING ───────────▶ ERROR ──restart──▶ RUNNING (from the checkpoints)
- *                     RUNNING ──stream disabled or replaced, every record delivered──▶ CLOSED ──restart──▶ RUNNING
+ *   (registered) ──▶ STARTING ──shards known──▶ RUNNING ◀──2xx──▶ RETRYING   (a shard's batch is being retried, or
+ *                                                                           the stream cannot be read for now:
+ *                                                │  ▲            │          DynamoDB unreachable, no credentials)
+ *                                         pause  │  │ resume     │ retries exhausted (on_failure: stop), 410 Gone,
+ *                                                ▼  │            │ table deleted, stream unreadable
+ *                                               PAUSED           ▼
+ *                     RUNNING ───────────▶ ERROR ──restart──▶ STARTING (from the checkpoints)
+ *                     RUNNING ──stream disabled or replaced, every record delivered──▶ CLOSED ──restart──▶ STARTING
+ * </pre>
+ * STARTING is brief (one DescribeStream of the table, none when its shards are already known); a resume or restart
+ * passes through it too. Pausing is allowed in STARTING, RUNNING and RETRYING.
  * </pre>
  * A subscription stays listed in every status until it is deleted; ERROR and CLOSED carry the reason in
  * {@code error} and were announced with the error notification.
  */
 public enum SubscriptionStatus {
+    /**
+     * Registered (or resumed, restarted, loaded at startup) and active, but its table's shards are not known yet:
+     * reading starts as soon as they are. Shown only; stored as RUNNING.
+     */
+    STARTING,
     /** Reading and delivering. */
     RUNNING,
     /**
@@ -31,8 +39,8 @@ public enum SubscriptionStatus {
     /** The stream was disabled or replaced and every record of it was delivered. */
     CLOSED;
 
-    /** Whether the subscription is reading (RUNNING or RETRYING). */
+    /** Whether the subscription is reading or about to (STARTING, RUNNING or RETRYING). */
     public boolean isActive() {
-        return this == RUNNING || this == RETRYING;
+        return this == STARTING || this == RUNNING || this == RETRYING;
     }
 }

@@ -10,7 +10,7 @@ import java.util.Set;
 enum SubscriptionTransition {
     /** The API paused it: reading stops, the checkpoints stay. */
     PAUSE(Set.of(SubscriptionStatus.RUNNING), SubscriptionStatus.PAUSED, SubscriptionChanged.Kind.PAUSED,
-            "only a RUNNING or RETRYING subscription can be paused"),
+            "only a STARTING, RUNNING or RETRYING subscription can be paused"),
     /** The API resumed a paused one: reading goes on from the checkpoints. */
     RESUME(Set.of(SubscriptionStatus.PAUSED), SubscriptionStatus.RUNNING, SubscriptionChanged.Kind.RESUMED,
             "only a PAUSED subscription can be resumed"),

@@ -82,12 +82,30 @@ final class Scale {
         this.resources = resources;
     }
 
+    /**
+     * The default JVM options of the {@code ./dynamo-stream} launcher (its {@code DYNAMO_STREAM_DEFAULT_JAVA_OPTS}
+     * line), so the service is measured as users run it; {@code -Dbench.scale.launcherOpts=false} leaves them out.
+     */
+    static List<String> launcherJavaOpts() throws java.io.IOException {
+        if (!Boolean.parseBoolean(System.getProperty("bench.scale.launcherOpts", "true"))) {
+            return List.of();
+        }
+        for (String line : Files.readAllLines(Path.of("dynamo-stream"))) {
+            if (line.startsWith("DYNAMO_STREAM_DEFAULT_JAVA_OPTS=")) {
+                String value = line.substring(line.indexOf('=') + 1).replace("\"", "").strip();
+                return List.of(value.split("\\s+"));
+            }
+        }
+        throw new IllegalStateException("no DYNAMO_STREAM_DEFAULT_JAVA_OPTS line in ./dynamo-stream");
+    }
+
     void run() throws Exception {
         List<Integer> sizes = Arrays.stream(System.getProperty("bench.scale.subscriptions", "100,1000,10000")
                 .split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt).toList();
-        System.out.printf(Locale.ROOT, "Scale: idle subscriptions %s; each N in a new service: first start with the "
-                + "N entries in CONFIG_PATH, restart without it (N stored), %d s settle, %d s idle window, "
-                + "/q/metrics x3; bound per wait %d s ...%n", sizes, settleSeconds, idleSeconds, timeout.toSeconds());
+        System.out.printf(Locale.ROOT, "Scale: idle subscriptions %s; each N in a new service (JVM options %s): first "
+                + "start with the N entries in CONFIG_PATH, restart without it (N stored), %d s settle, %d s idle "
+                + "window, /q/metrics x3; bound per wait %d s ...%n", sizes, launcherJavaOpts(), settleSeconds,
+                idleSeconds, timeout.toSeconds());
         for (int n : sizes) {
             Map<String, String> column = new LinkedHashMap<>();
             ns.add(n);
@@ -156,8 +174,10 @@ final class Scale {
         }
         Files.writeString(file, yaml);
 
-        List<String> args = new ArrayList<>(jvmArgs);
-        if (n > 1000) { // the default dynamo-stream.limits.max-subscriptions
+        // the heap policy the launcher and the images use (README "Memory"), then the benchmark's own arguments
+        List<String> args = new ArrayList<>(launcherJavaOpts());
+        args.addAll(jvmArgs);
+        if (n > 10_000) { // the default dynamo-stream.limits.max-subscriptions
             args.add("-Ddynamo-stream.limits.max-subscriptions=" + n);
         }
         Map<String, String> environment = new HashMap<>(env);

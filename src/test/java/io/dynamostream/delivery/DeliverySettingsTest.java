@@ -25,7 +25,9 @@ class DeliverySettingsTest {
 
         assertEquals(16, config.delivery().maxConnectionsPerSubscription());
         assertEquals(Optional.empty(), config.delivery().maxConnectionsPerHost());
-        assertEquals(1000 * 16, HttpPoster.poolSize(config.delivery(), config.limits().maxSubscriptions()));
+        assertEquals(10_000, config.limits().maxSubscriptions());
+        assertEquals(16_000, HttpPoster.poolSize(config.delivery(), config.limits().maxSubscriptions()),
+                "1,000 subscriptions' full share, not 10,000 x 16: the slot array is allocated per host in use");
     }
 
     @Test
@@ -34,7 +36,7 @@ class DeliverySettingsTest {
                 "dynamo-stream.delivery.max-connections-per-subscription", "4"));
 
         assertEquals(200 * 4, HttpPoster.poolSize(config.delivery(), 200));
-        assertEquals(65_536, HttpPoster.poolSize(config.delivery(), 1_000_000));
+        assertEquals(16_000, HttpPoster.poolSize(config.delivery(), 1_000_000));
     }
 
     @Test

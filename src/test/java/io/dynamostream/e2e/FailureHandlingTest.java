@@ -197,7 +197,7 @@ class FailureHandlingTest {
 
         given().post("/subscriptions/" + id + "/pause").then().statusCode(200).body("status", equalTo("PAUSED"));
         given().post("/subscriptions/" + id + "/pause").then().statusCode(409)
-                .body("message", containsString("only a RUNNING or RETRYING subscription can be paused"));
+                .body("message", containsString("only a STARTING, RUNNING or RETRYING subscription can be paused"));
         dynamo.put(table, "while-paused-1", 2);
         dynamo.put(table, "while-paused-2", 3);
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))

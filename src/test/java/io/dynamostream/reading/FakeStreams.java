@@ -236,6 +236,11 @@ final class FakeStreams implements DynamoDbStreamsClient {
             }
 
             @Override
+            public Duration activeInterval() {
+                return Duration.ofMillis(1);
+            }
+
+            @Override
             public Duration idleMaxInterval() {
                 return Duration.ofMillis(1);
             }
@@ -248,6 +253,16 @@ final class FakeStreams implements DynamoDbStreamsClient {
             @Override
             public Duration discoveryInterval() {
                 return Duration.ofMillis(1);
+            }
+
+            @Override
+            public double describeRate() {
+                return 1000;
+            }
+
+            @Override
+            public Duration attachWait() {
+                return Duration.ofSeconds(5);
             }
 
             @Override

@@ -14,16 +14,27 @@ class PollPacingTest {
     private static final long SECOND = 1_000_000_000L;
 
     private static PollPacing defaults() {
-        return new PollPacing(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(30), 0);
+        return new PollPacing(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(30), 0);
     }
 
     @Test
-    void givenARecentRecord_whenPagesAreEmpty_thenTheShardIsPolledAtTheIdleInterval() {
+    void givenARecentRecord_whenPagesAreEmpty_thenActiveRateForTenSecondsThenTheIdleInterval() {
         PollPacing pacing = defaults();
         pacing.records(10 * SECOND);
-        for (long t = 10; t < 40; t++) {
+        for (long t = 10; t < 20; t++) {
+            assertEquals(Duration.ofMillis(100), pacing.empty(t * SECOND), "at " + t + " s");
+        }
+        for (long t = 20; t < 40; t++) {
             assertEquals(Duration.ofMillis(200), pacing.empty(t * SECOND), "at " + t + " s");
         }
+        assertEquals(Duration.ofMillis(400), pacing.empty(40 * SECOND));
+    }
+
+    @Test
+    void givenANewReaderThatHasReadNothing_thenItNeverPollsAtTheActiveRate() {
+        PollPacing pacing = defaults();
+        assertEquals(Duration.ofMillis(200), pacing.empty(0));
+        assertEquals(Duration.ofMillis(200), pacing.empty(SECOND));
     }
 
     @Test
@@ -44,14 +55,17 @@ class PollPacingTest {
             pacing.empty(100 * SECOND);
         }
         pacing.records(101 * SECOND);
-        assertEquals(Duration.ofMillis(200), pacing.empty(101 * SECOND));
+        assertEquals(Duration.ofMillis(100), pacing.empty(101 * SECOND));
+        assertEquals(Duration.ofMillis(200), pacing.empty(111 * SECOND), "no record for 10 s: the idle interval");
         assertEquals(Duration.ofMillis(200), pacing.empty(130 * SECOND), "still within 30 s of the record");
         assertEquals(Duration.ofMillis(400), pacing.empty(131 * SECOND));
     }
 
     @Test
     void givenAMaxIntervalNotAboveTheIdleInterval_thenTheRateIsConstant() {
-        PollPacing pacing = new PollPacing(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(30), 0);
+        PollPacing pacing = new PollPacing(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofMillis(200),
+                Duration.ofSeconds(30), 0);
+        pacing.records(3 * SECOND);
         for (long t = 0; t < 1000; t += 7) {
             assertEquals(Duration.ofMillis(200), pacing.empty(t * SECOND));
         }
@@ -59,7 +73,7 @@ class PollPacingTest {
 
     @Test
     void givenANewReader_thenItStartsAtTheFastRateForSlowDownAfter() {
-        PollPacing pacing = new PollPacing(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(30),
+        PollPacing pacing = new PollPacing(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(30),
                 5 * SECOND);
         assertEquals(Duration.ofMillis(200), pacing.empty(34 * SECOND));
         assertEquals(Duration.ofMillis(400), pacing.empty(35 * SECOND));

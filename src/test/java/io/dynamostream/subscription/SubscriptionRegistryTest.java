@@ -80,8 +80,11 @@ class SubscriptionRegistryTest {
                 .validate();
     }
 
+    /** Registers and, as the supervisor does once the table's shards are known, marks reading as started. */
     private Subscription register(String table) {
-        return registry.register(request(table), Subscription.Source.API);
+        Subscription s = registry.register(request(table), Subscription.Source.API);
+        registry.streamReadable(s.id());
+        return registry.find(s.id()).orElseThrow();
     }
 
     /** A registered subscription brought to {@code status} the way the engine gets it there. */
@@ -140,7 +143,7 @@ class SubscriptionRegistryTest {
         SubscriptionStateException e = assertThrows(SubscriptionStateException.class, () -> registry.pause(id));
 
         assertEquals("cannot pause subscription " + id + ": it is " + from
-                + "; only a RUNNING or RETRYING subscription can be paused", e.getMessage());
+                + "; only a STARTING, RUNNING or RETRYING subscription can be paused", e.getMessage());
         assertEquals(from, status(id));
         assertEquals(from, stored(id).status());
         assertEquals(List.of(), kinds());
@@ -152,8 +155,10 @@ class SubscriptionRegistryTest {
 
         Subscription resumed = registry.resume(id).orElseThrow();
 
-        assertEquals(SubscriptionStatus.RUNNING, resumed.status());
+        assertEquals(SubscriptionStatus.STARTING, resumed.status(), "until the supervisor attached it again");
         assertTrue(registry.isRunning(id));
+        registry.streamReadable(id);
+        assertEquals(SubscriptionStatus.RUNNING, status(id));
         assertEquals(SubscriptionStatus.RUNNING, stored(id).status());
         assertEquals(List.of(Kind.RESUMED), kinds());
     }
@@ -178,7 +183,7 @@ class SubscriptionRegistryTest {
 
         Subscription restarted = registry.restart(id).orElseThrow();
 
-        assertEquals(SubscriptionStatus.RUNNING, restarted.status());
+        assertEquals(SubscriptionStatus.STARTING, restarted.status(), "until the supervisor attached it again");
         assertNull(restarted.error());
         assertTrue(registry.isRunning(id));
         assertEquals(SubscriptionStatus.RUNNING, stored(id).status());
@@ -273,9 +278,10 @@ class SubscriptionRegistryTest {
 
         assertEquals(List.of(Kind.ADDED, Kind.PAUSED, Kind.RESUMED, Kind.FAILED, Kind.RESUMED, Kind.CLOSED,
                 Kind.RESUMED, Kind.REMOVED), kinds());
-        assertEquals(List.of(SubscriptionStatus.RUNNING, SubscriptionStatus.PAUSED, SubscriptionStatus.RUNNING,
-                SubscriptionStatus.ERROR, SubscriptionStatus.RUNNING, SubscriptionStatus.CLOSED,
-                SubscriptionStatus.RUNNING, SubscriptionStatus.RUNNING),
+        // announced before the supervisor attached it: STARTING; nothing in between marked it readable again
+        assertEquals(List.of(SubscriptionStatus.STARTING, SubscriptionStatus.PAUSED, SubscriptionStatus.STARTING,
+                SubscriptionStatus.ERROR, SubscriptionStatus.STARTING, SubscriptionStatus.CLOSED,
+                SubscriptionStatus.STARTING, SubscriptionStatus.STARTING),
                 events.stream().map(e -> e.subscription().status()).toList());
         assertTrue(events.stream().allMatch(e -> e.subscription().id().equals(id)));
     }
@@ -331,6 +337,7 @@ class SubscriptionRegistryTest {
         assertEquals(SubscriptionStatus.ERROR, s.status());
         assertEquals("table People does not exist", s.error());
         registry.restart(id);
+        registry.streamReadable(id);
         assertEquals(SubscriptionStatus.RUNNING, registry.find(id).orElseThrow().status());
         assertNull(registry.find(id).orElseThrow().error());
     }
@@ -368,6 +375,7 @@ class SubscriptionRegistryTest {
         assertEquals(SubscriptionStatus.ERROR, status(id));
 
         registry.restart(id);
+        registry.streamReadable(id);
 
         Subscription s = registry.find(id).orElseThrow();
         assertEquals(SubscriptionStatus.RUNNING, s.status());
@@ -383,11 +391,67 @@ class SubscriptionRegistryTest {
         assertEquals(SubscriptionStatus.PAUSED, status(id), "PAUSED shows over a retrying shard");
 
         registry.resume(id);
+        registry.streamReadable(id);
 
         Subscription s = registry.find(id).orElseThrow();
         assertEquals(SubscriptionStatus.RUNNING, s.status());
         assertEquals(ShardState.READING, s.shards().get(0).state());
         assertNull(s.shards().get(0).lastError());
+    }
+
+    // ---- STARTING ----
+
+    @Test
+    void givenNewSubscription_whenItsShardsAreNotKnownYet_thenStartingUntilReadingStarts() throws Exception {
+        String id = registry.register(request("People"), Subscription.Source.API).id();
+
+        assertEquals(SubscriptionStatus.STARTING, status(id));
+        assertTrue(registry.isRunning(id), "a starting subscription is active: it may be paused");
+        assertEquals(SubscriptionStatus.RUNNING, stored(id).status(), "STARTING is not stored");
+        long t = System.nanoTime();
+        registry.awaitStarted(id, Duration.ofMillis(50));
+        assertTrue(System.nanoTime() - t >= 50_000_000L, "waited for the whole bound");
+
+        registry.streamReadable(id);
+
+        assertEquals(SubscriptionStatus.RUNNING, status(id));
+        registry.awaitStarted(id, Duration.ofMinutes(1)); // returns at once
+    }
+
+    @Test
+    void givenStartingSubscription_whenReadingStartsOnAnotherThread_thenTheWaiterReturnsAtOnce() throws Exception {
+        String id = registry.register(request("People"), Subscription.Source.API).id();
+        Thread.ofVirtual().start(() -> registry.streamReadable(id));
+
+        long t = System.nanoTime();
+        registry.awaitStarted(id, Duration.ofMinutes(1));
+
+        assertTrue(System.nanoTime() - t < Duration.ofSeconds(30).toNanos());
+        assertEquals(SubscriptionStatus.RUNNING, status(id));
+    }
+
+    @Test
+    void givenStartingSubscription_whenItFailsOrIsPaused_thenTheWaiterReturnsWithThatStatus() throws Exception {
+        String failing = registry.register(request("People"), Subscription.Source.API).id();
+        String paused = registry.register(request("Orders"), Subscription.Source.API).id();
+
+        registry.fail(failing, "table People does not exist");
+        registry.pause(paused);
+        registry.awaitStarted(failing, Duration.ofMinutes(1));
+        registry.awaitStarted(paused, Duration.ofMinutes(1));
+
+        assertEquals(SubscriptionStatus.ERROR, status(failing));
+        assertEquals(SubscriptionStatus.PAUSED, status(paused));
+    }
+
+    @Test
+    void givenStartingSubscription_whenTheStreamCannotBeRead_thenRetryingWithTheReason() {
+        String id = registry.register(request("People"), Subscription.Source.API).id();
+
+        registry.streamRetrying(id, "cannot reach DynamoDB: connection refused");
+
+        assertEquals(SubscriptionStatus.RETRYING, status(id));
+        assertEquals("cannot reach DynamoDB: connection refused", registry.find(id).orElseThrow().error());
     }
 
     // ---- admission ----
@@ -503,9 +567,9 @@ class SubscriptionRegistryTest {
         assertEquals(List.of(running, retrying, paused, failed, closed),
                 restarted.list().stream().map(Subscription::id).toList());
         Subscription r = restarted.find(running).orElseThrow();
-        assertEquals(SubscriptionStatus.RUNNING, r.status());
+        assertEquals(SubscriptionStatus.STARTING, r.status(), "active, until the supervisor attached it");
         assertTrue(r.started());
-        assertEquals(SubscriptionStatus.RUNNING, restarted.find(retrying).orElseThrow().status(),
+        assertEquals(SubscriptionStatus.STARTING, restarted.find(retrying).orElseThrow().status(),
                 "retries are not carried over a restart");
         assertFalse(restarted.find(retrying).orElseThrow().started());
         Subscription p = restarted.find(paused).orElseThrow();
