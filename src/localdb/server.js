@@ -713,9 +713,11 @@ function checkFault (op) {
 }
 
 // an injected slow answer: the next matching Streams call waits this long before it is answered (0: none)
-function takeDelay (op) {
+function takeDelay (op, data) {
+  const children = !!(data && data.ShardFilter)
   for (const f of faults) {
-    if (f.error === 'delay' && f.count > 0 && (f.operation === '*' || f.operation === op)) {
+    if (f.error === 'delay' && f.count > 0 && (f.operation === '*' || f.operation === op)
+        && (!f.listing || (f.listing === 'children') === children)) {
       f.count--
       return f.ms
     }
@@ -1037,6 +1039,12 @@ async function hook (method, path, query, body) {
           throw validation('a delay needs ms: a whole number of milliseconds from 1 to 600000')
         }
         f.ms = body.ms
+        if (body.listing !== undefined) {
+          if (![ 'full', 'children' ].includes(body.listing)) {
+            throw validation('listing must be full (DescribeStream without ShardFilter) or children (with it)')
+          }
+          f.listing = body.listing
+        }
       }
       faults.push(f)
       return { faults }
@@ -1137,9 +1145,10 @@ async function handle (req, res, body) {
     try { data = body ? JSON.parse(body) : {} } catch {
       return sendJson(res, 400, { __type: 'com.amazon.coral.service#SerializationException' })
     }
-    const delay = takeDelay(op)
+    const delay = takeDelay(op, data)
+    const out = streamsOp(op, data) // answered as of the request: a delay only makes the answer late
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-    return sendJson(res, 200, streamsOp(op, data))
+    return sendJson(res, 200, out)
   }
   if (service === 'DynamoDB_20120810') return dynamoOp(op, body, res)
   throw new ApiError('UnknownOperationException', 'Unknown target ' + target)

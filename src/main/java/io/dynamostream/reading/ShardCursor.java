@@ -112,6 +112,8 @@ final class ShardCursor implements BatchDelivery.Listener {
     private volatile boolean stopped;
     private volatile boolean interruptible = true;
     private volatile Thread thread;
+    /** The thread of the latest run: a run after a park waits for the previous one to have ended. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> lastRun = new java.util.concurrent.atomic.AtomicReference<>();
 
     /** A batch acknowledged with a 2xx: its last sequence number and its size. */
     private record Acknowledged(String last, int records) {
@@ -197,6 +199,24 @@ final class ShardCursor implements BatchDelivery.Listener {
         registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.READING);
     }
 
+    /**
+     * Lets the cursor give up its thread while its shard has nothing for it ({@link ShardBuffer#takeOrPark}):
+     * {@code resubmit} runs {@link #run} again on a new thread when records arrive or the cursor is stopped. Called
+     * before the first run; without it the cursor blocks while waiting.
+     */
+    void parkWith(Runnable resubmit) {
+        position.parkable(resubmit);
+    }
+
+    /** The executor refused to run the cursor (the service is stopping): it ends without having run again. */
+    void notRun() {
+        stopped = true;
+        if (!state.isFinal()) {
+            state = State.STOPPED;
+        }
+        ended.countDown();
+    }
+
     /** Stops now: an attempt in progress is abandoned (its batch is sent again later). */
     void stop() {
         stopped = true;
@@ -204,6 +224,7 @@ final class ShardCursor implements BatchDelivery.Listener {
         if (t != null && t != Thread.currentThread() && interruptible) {
             t.interrupt();
         }
+        position.unpark(); // a parked cursor runs once more to end
     }
 
     /**
@@ -213,6 +234,7 @@ final class ShardCursor implements BatchDelivery.Listener {
     void drain() {
         interruptible = false;
         stopped = true;
+        position.unpark();
     }
 
     /** Waits until the cursor's loop has ended (or never started); false when it still runs at the deadline. */
@@ -233,15 +255,26 @@ final class ShardCursor implements BatchDelivery.Listener {
 
     /** The cursor's loop, on the thread the table's executor gives it. */
     void run() {
-        thread = Thread.currentThread();
-        thread.setName("cursor-" + subscription.id() + "-" + shardId);
+        boolean parked = false;
+        Thread previous = lastRun.getAndSet(Thread.currentThread());
         try {
+            if (previous != null && previous != Thread.currentThread()) {
+                previous.join(); // woken right after parking: the parked run is still returning
+            }
+            thread = Thread.currentThread();
+            thread.setName("cursor-" + subscription.id() + "-" + shardId);
             if (stopped) {
                 return;
             }
-            moveTo(State.WAITING);
+            if (state == State.CREATED) {
+                moveTo(State.WAITING);
+            }
             while (!stopped) {
                 ShardBuffer.Batch batch = nextBatch();
+                if (batch == ShardBuffer.PARKED) {
+                    parked = true; // no thread until the buffer or a stop starts it again
+                    return;
+                }
                 if (batch == null || stopped) {
                     return;
                 }
@@ -297,10 +330,12 @@ final class ShardCursor implements BatchDelivery.Listener {
             }
         } finally {
             saveAcknowledged();
-            if (!state.isFinal()) {
-                state = State.STOPPED;
+            if (!parked) {
+                if (!state.isFinal()) {
+                    state = State.STOPPED;
+                }
+                ended.countDown();
             }
-            ended.countDown();
         }
     }
 
@@ -328,7 +363,8 @@ final class ShardCursor implements BatchDelivery.Listener {
         if (inFlightThrough != null) {
             return buffer.take(position, max, 1, System.nanoTime());
         }
-        return buffer.take(position, max, minRecords(), System.nanoTime() + settings.batchingWindow().toNanos());
+        return buffer.takeOrPark(position, max, minRecords(),
+                System.nanoTime() + settings.batchingWindow().toNanos());
     }
 
     /** Records a batch needs before the window has passed: a full batch with a window, else one record. */

@@ -432,6 +432,7 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
                 cursor.join(join);
                 m.cursors.put(shard.shardId(), cursor);
                 cursor.prepare();
+                cursor.parkWith(() -> start(cursor));
                 start(cursor);
             }
             for (ShardLineage.Shard shard : lineage.all()) {
@@ -481,11 +482,12 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         return reader;
     }
 
+    /** Runs the cursor's loop on a new thread: when it is created, and again after each park. */
     private void start(ShardCursor cursor) {
         try {
             services.cursors().execute(cursor::run);
         } catch (RejectedExecutionException e) {
-            cursor.stop(); // the service is stopping
+            cursor.notRun(); // the service is stopping
         }
     }
 

@@ -369,7 +369,8 @@ final class Scale {
 
     /**
      * {@code GET /q/health/ready}: UP or not, and how many subscriptions are RUNNING with at least their table's open
-     * shards known; null when it did not answer within 10 s.
+     * shards known (its {@code running} count since subscriptions show STARTING until then; before that, counted from
+     * the per-subscription entries); null when it did not answer within 10 s.
      */
     private Health ready(ServiceProcess s, Map<String, Integer> openPerTable) {
         try {
@@ -380,6 +381,11 @@ final class Scale {
             for (JsonNode check : body.path("checks")) {
                 JsonNode data = check.path("data");
                 if (!data.has("initialised")) {
+                    continue;
+                }
+                if (data.has("running") && data.has("starting")) {
+                    // counts per status (the per-subscription entries are capped); RUNNING means the shards are known
+                    running += data.path("running").asInt();
                     continue;
                 }
                 Iterator<Map.Entry<String, JsonNode>> fields = data.fields();

@@ -26,10 +26,11 @@ import io.restassured.response.Response;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * {@code POST /} does not wait on a slow DynamoDB (issue 13): a new table's shards are looked up in the background
- * and the answer comes within {@code reader.attach-wait} (500 ms) saying {@code STARTING}; a table already being
- * read is joined at once with no DescribeStream. The local server's {@code delay} fault makes DescribeStream answer
- * seconds late.
+ * Describe calls off the critical paths (issue 13): {@code POST /} does not wait on a slow DynamoDB (a new table's
+ * shards are looked up in the background and the answer comes within {@code reader.attach-wait}, 500 ms, saying
+ * {@code STARTING}); a table already being read is joined at once with no DescribeStream; a shard's end finds its
+ * children with a CHILD_SHARDS lookup, without waiting for the periodic description. The local server's
+ * {@code delay} fault makes DescribeStream answer seconds late.
  */
 @QuarkusTest
 @WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
@@ -145,6 +146,30 @@ class AttachTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> keys(second).contains("after"));
         assertEquals(List.of("after"), keys(second), "a LATEST subscription joined at the reader's end");
         assertEquals(List.of("before", "after"), keys(first));
+    }
+
+    @Test
+    void givenFullListingsSlow_whenAShardRollsOver_thenItsChildIsFoundAtTheShardsEndAndRead() {
+        String table = dynamo.createTable(table("Rollover"), StreamViewType.NEW_IMAGE);
+        Receiver receiver = cleanup.receiver();
+        Answer a = subscribe(table, receiver);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "RUNNING".equals(Api.status(a.id())));
+        dynamo.put(table, "parent", 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> keys(receiver).contains("parent"));
+        // full listings (the periodic description) now answer 10 s late, as of when they were asked: a listing
+        // that shows the child cannot arrive within 10 s of the rollover, only the shard-end lookup can
+        dynamo.hook("faults", Map.of("operation", "DescribeStream", "error", "delay", "ms", 10_000,
+                "listing", "full", "count", 100));
+
+        dynamo.hook("rollover", Map.of("table", table));
+        long rolledOver = System.nanoTime();
+        dynamo.put(table, "child", 1);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> keys(receiver).contains("child"));
+        Duration took = Duration.ofNanos(System.nanoTime() - rolledOver);
+        assertTrue(took.compareTo(Duration.ofSeconds(8)) < 0, "the child was found at the shard's end: " + took);
+        assertEquals(List.of("parent", "child"), keys(receiver));
+        assertEquals(2, Api.subscription(a.id()).getList("shards").size(), "parent and child");
     }
 
     @Test

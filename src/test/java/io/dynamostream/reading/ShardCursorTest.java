@@ -156,6 +156,75 @@ class ShardCursorTest {
         Thread.ofVirtual().start(c::run);
     }
 
+    /** Runs the cursor parkable, as the table does: each (re)start on a new virtual thread, counted. */
+    private List<Thread> runParkable(ShardCursor c) {
+        List<Thread> runs = new CopyOnWriteArrayList<>();
+        c.parkWith(() -> runs.add(Thread.ofVirtual().start(c::run)));
+        runs.add(Thread.ofVirtual().start(c::run));
+        return runs;
+    }
+
+    @Test
+    void givenAnIdleShard_whenTheCursorHasNothingToRead_thenItHoldsNoThreadAndRecordsStartItAgain() throws Exception {
+        Subscription s = register(10, StartingPosition.TRIM_HORIZON, DeliverySettings.OnFailure.STOP);
+        ShardCursor c = cursor(s, null, null, ShardBuffer.Join.TRIM_HORIZON);
+
+        List<Thread> runs = runParkable(c);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !runs.get(0).isAlive());
+        assertEquals(ShardCursor.State.WAITING, c.state(), "parked, not ended");
+        assertFalse(c.awaitStopped(System.nanoTime()), "a parked cursor has not stopped");
+        buffer.append(List.of(), false); // an empty poll changes nothing: it stays parked
+        assertEquals(1, runs.size());
+
+        buffer.append(records(1, 3), false);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() == 1);
+        assertEquals(List.of(List.of("1", "2", "3")), sent);
+        await().atMost(Duration.ofSeconds(5)).until(() -> runs.stream().noneMatch(Thread::isAlive));
+        assertEquals(2, runs.size(), "started once more for the records, parked again after them");
+        assertEquals("3", stores.checkpoints(s.id()).get("shard-1").sequenceNumber(), "stored before parking");
+    }
+
+    @Test
+    void givenAParkedCursor_whenStopped_thenItEndsWithoutRecords() throws Exception {
+        Subscription s = register(10, StartingPosition.TRIM_HORIZON, DeliverySettings.OnFailure.STOP);
+        ShardCursor c = cursor(s, null, null, ShardBuffer.Join.TRIM_HORIZON);
+        List<Thread> runs = runParkable(c);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !runs.get(0).isAlive());
+
+        c.stop();
+
+        assertTrue(c.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
+        assertEquals(ShardCursor.State.STOPPED, c.state());
+        assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void givenRecordsArrivingOneByOneWhileTheCursorParksBetweenThem_thenEachIsDeliveredOnceInOrder() {
+        Subscription s = register(10, StartingPosition.TRIM_HORIZON, DeliverySettings.OnFailure.STOP);
+        ShardCursor c = cursor(s, null, null, ShardBuffer.Join.TRIM_HORIZON);
+        List<Thread> runs = runParkable(c);
+        java.util.Random random = new java.util.Random(13);
+
+        for (long i = 1; i <= 500; i++) {
+            buffer.append(records(i, i), false);
+            if (random.nextInt(4) == 0) {
+                Thread.onSpinWait(); // a wake-up and a park racing with the next append
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sent.stream().mapToInt(List::size).sum() == 500);
+        List<String> delivered = sent.stream().flatMap(List::stream).toList();
+        List<String> expected = new ArrayList<>();
+        for (long i = 1; i <= 500; i++) {
+            expected.add(Long.toString(i));
+        }
+        assertEquals(expected, delivered);
+        await().atMost(Duration.ofSeconds(5)).until(() -> runs.stream().noneMatch(Thread::isAlive));
+        assertEquals(ShardCursor.State.WAITING, c.state());
+    }
+
     @Test
     void givenABacklog_whenDraining_thenEachBatchCheckpointGoesWithTheNextInFlightMark() {
         Subscription s = register(2, StartingPosition.TRIM_HORIZON, DeliverySettings.OnFailure.STOP);
