@@ -19,8 +19,9 @@ import io.dynamostream.guard.DestinationGuard;
 import io.dynamostream.guard.DestinationRefusedException;
 import io.dynamostream.guard.Redaction;
 import io.dynamostream.subscription.AwsArn;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.IdentityProvider;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkClient;
@@ -37,7 +38,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * The AWS SDK clients of the AWS destinations, one per (service, region, endpoint), made on first use and kept until
  * shutdown; all share one URL-connection HTTP client (the same as the Streams client's: keep-alive, no extra
- * threads). The region is the ARN's, credentials come from the default chain as for the streams, and the endpoint is,
+ * threads). The region is the ARN's, credentials are the streams' (the DynamoDB client's: the default chain unless
+ * {@code quarkus.dynamodb.aws.credentials} says otherwise), and the endpoint is,
  * in this order, the subscription's {@code endpoint_url}, {@code AWS_ENDPOINT_URL_<SERVICE>}, {@code AWS_ENDPOINT_URL},
  * else AWS's own. Every call has the delivery {@code timeout} and no SDK retry: retries belong to
  * {@link BatchDelivery}. Thread-safe.
@@ -54,7 +56,7 @@ public class AwsClients {
 
     private final SdkHttpClient http;
     private final Duration timeout;
-    private final AwsCredentialsProvider credentials;
+    private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
     private final Function<String, String> env;
     private final DestinationGuard guard;
     private final Map<Key, SdkClient> clients = new ConcurrentHashMap<>();
@@ -62,14 +64,16 @@ public class AwsClients {
     private record Key(AwsArn.Service service, String region, URI endpoint) {
     }
 
+    /** Credentials as for the streams: the DynamoDB client's (the default chain unless configured otherwise). */
     @Inject
-    AwsClients(DynamoStreamConfig config, DestinationGuard guard) {
-        this(config.delivery().timeout(), guard, DefaultCredentialsProvider.builder().build(), System::getenv);
+    AwsClients(DynamoStreamConfig config, DestinationGuard guard, DynamoDbClient dynamoDb) {
+        this(config.delivery().timeout(), guard, dynamoDb.serviceClientConfiguration().credentialsProvider(),
+                System::getenv);
     }
 
     /** For tests: fixed credentials and environment. */
-    public AwsClients(Duration timeout, DestinationGuard guard, AwsCredentialsProvider credentials,
-            Function<String, String> env) {
+    public AwsClients(Duration timeout, DestinationGuard guard,
+            IdentityProvider<? extends AwsCredentialsIdentity> credentials, Function<String, String> env) {
         this.timeout = timeout;
         this.guard = guard;
         this.credentials = credentials;
