@@ -40,8 +40,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * shutdown; all share one URL-connection HTTP client (the same as the Streams client's: keep-alive, no extra
  * threads). The region is the ARN's, credentials are the streams' (the DynamoDB client's: the default chain unless
  * {@code quarkus.dynamodb.aws.credentials} says otherwise), and the endpoint is,
- * in this order, the subscription's {@code endpoint_url}, {@code AWS_ENDPOINT_URL_<SERVICE>}, {@code AWS_ENDPOINT_URL},
- * else AWS's own. Every call has the delivery {@code timeout} and no SDK retry: retries belong to
+ * in this order, the subscription's {@code endpoint_url}, {@code AWS_ENDPOINT_URL_<SERVICE>}, {@code AWS_ENDPOINT_URL}
+ * (or the SDK's system properties {@code aws.endpointUrl<Service>}, {@code aws.endpointUrl}), else AWS's own. Every call has the delivery {@code timeout} and no SDK retry: retries belong to
  * {@link BatchDelivery}. Thread-safe.
  *
  * <p>The SSRF guard applies to a configured endpoint: {@link #refusal} resolves and checks its host before each call
@@ -68,7 +68,22 @@ public class AwsClients {
     @Inject
     AwsClients(DynamoStreamConfig config, DestinationGuard guard, DynamoDbClient dynamoDb) {
         this(config.delivery().timeout(), guard, dynamoDb.serviceClientConfiguration().credentialsProvider(),
-                System::getenv);
+                AwsClients::environment);
+    }
+
+    /** An endpoint variable, or the SDK's system property of the same meaning ({@code aws.endpointUrlSqs}). */
+    static String environment(String variable) {
+        String value = System.getenv(variable);
+        return value != null ? value : System.getProperty(systemProperty(variable));
+    }
+
+    /** {@code AWS_ENDPOINT_URL_SQS} → {@code aws.endpointUrlSqs}, {@code AWS_ENDPOINT_URL} → {@code aws.endpointUrl}. */
+    static String systemProperty(String variable) {
+        String service = variable.startsWith("AWS_ENDPOINT_URL_") ? variable.substring("AWS_ENDPOINT_URL_".length())
+                : "";
+        String suffix = service.equals("EVENTBRIDGE") ? "EventBridge" : service.isEmpty() ? ""
+                : service.charAt(0) + service.substring(1).toLowerCase(Locale.ROOT);
+        return "aws.endpointUrl" + suffix;
     }
 
     /** For tests: fixed credentials and environment. */
