@@ -69,6 +69,14 @@ public final class ElasticMq implements AutoCloseable {
     @Override
     public void close() {
         sqs.close();
-        server.stopAndWait();
+        // stopAndWait() waits up to a minute for idle keep-alive connections (the JDK keeps them after a client is
+        // closed, and a killed service's may linger): stop, and give it a few seconds at most
+        scala.concurrent.Future<Object> stopped = server.stopAndGetFuture().apply();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .pollInterval(java.time.Duration.ofMillis(50)).until(stopped::isCompleted);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // its port is unbound already; the rest stops in the background
+        }
     }
 }

@@ -44,7 +44,7 @@ class KinesisDestinationTest {
     @BeforeAll
     static void start() {
         // kinesalite stores the data of a CBOR PutRecords as a Node Buffer object: the SDK must speak JSON to it, as
-        // the README tells users (AWS_CBOR_DISABLE=true, read by the SDK as this property)
+        // the README tells users (CBOR_ENABLED=false, the SDK's variable for this property)
         System.setProperty("aws.cborEnabled", "false");
         kinesalite = AwsLocal.kinesalite();
         kinesis = KinesisClient.builder().endpointOverride(kinesalite.endpoint()).region(Region.US_EAST_1)
