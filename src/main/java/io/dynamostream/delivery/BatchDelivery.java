@@ -260,7 +260,10 @@ public final class BatchDelivery {
                 + " records)";
         Destination onFailure = destination.onFailure();
         if (onFailure != null) {
-            Destination.Attempt sent = sendInvocationRecord(onFailure, records, first, last, reason, failure);
+            Destination.Attempt sent = InvocationRecord.send(onFailure, new Destination.Message(subscription, shardId,
+                    WebhookSigner.batchId(subscription.id(), shardId, first, last) + "-failure",
+                    InvocationRecord.body(redactedUrl(), streamArn, shardId, records, reason, failure, clock.instant()),
+                    List.of()), backoff, sleeper, running);
             if (sent == null) {
                 return STOPPED;
             }
@@ -281,39 +284,6 @@ public final class BatchDelivery {
         }
         listener.handedOver(last);
         return DONE;
-    }
-
-    /** Attempts at sending a batch's invocation record to the on-failure destination. */
-    static final int ON_FAILURE_ATTEMPTS = 3;
-
-    /** The last attempt at the on-failure destination, or null when stopped meanwhile. */
-    private Destination.Attempt sendInvocationRecord(Destination onFailure, List<Record> records, String first,
-            String last, String reason, InvocationRecord.Failure failure) throws InterruptedException {
-        byte[] record = InvocationRecord.body(subscription.url().toString(), streamArn, shardId, records, reason,
-                failure, clock.instant());
-        Destination.Message m = new Destination.Message(subscription, shardId,
-                WebhookSigner.batchId(subscription.id(), shardId, first, last) + "-failure", record, List.of());
-        Destination.Attempt attempt = null;
-        for (int i = 1; i <= ON_FAILURE_ATTEMPTS; i++) {
-            attempt = onFailure.send(m);
-            if (attempt.isSuccess() || !(attempt instanceof Destination.Attempt.Retryable)) {
-                break;
-            }
-            if (i < ON_FAILURE_ATTEMPTS && !sleeper.sleep(backoff.backoff(i), running)) {
-                return null;
-            }
-        }
-        if (attempt.isSuccess()) {
-            LOG.infof("Subscription %s, shard %s: invocation record of the batch given up (%s to %s) sent to its "
-                    + "on-failure destination %s", subscription.id(), shardId, first, last,
-                    Redaction.url(settings.destination().onFailure()));
-        } else {
-            LOG.errorf("Subscription %s, shard %s: the on-failure destination %s did not take the invocation record "
-                    + "of the batch given up (%s to %s): %s", subscription.id(), shardId,
-                    Redaction.url(settings.destination().onFailure()), first, last,
-                    Redaction.text(attempt.describe()));
-        }
-        return attempt;
     }
 
     private String redactedUrl() {

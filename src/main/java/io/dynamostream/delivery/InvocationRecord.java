@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
+import io.dynamostream.guard.Redaction;
 import io.dynamostream.metrics.StreamMetrics.AttemptOutcome;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 
@@ -26,8 +27,8 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  *                         "approximateArrivalOfLastRecord", "batchSize", "streamArn"}}
  * </pre>
  * {@code functionArn} is the subscription's destination (a Lambda ARN, or the queue, topic, stream, bus or URL it
- * delivers to); {@code responseContext} has the last attempt's status where it had one, and {@code errorMessage}, which
- * Lambda does not send, says why in words. Pure.
+ * delivers to, with the secrets of a URL's query masked); {@code responseContext} has the last attempt's status where it had one, and {@code errorMessage}, which
+ * Lambda does not send, says why in words. Pure, but for {@link #send}.
  */
 final class InvocationRecord {
 
@@ -36,7 +37,10 @@ final class InvocationRecord {
     /** Lambda's condition for records older than {@code MaximumRecordAgeInSeconds}. */
     static final String RECORD_AGE_EXCEEDED = "RecordAgeExceeded";
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(InvocationRecord.class);
     private static final JsonFactory JSON = new JsonFactory();
+    /** "HTTP 503" in an attempt's description (HTTP: at its start; AWS: after the destination's name). */
+    private static final java.util.regex.Pattern HTTP_STATUS = java.util.regex.Pattern.compile("\\bHTTP ([0-9]{3})\\b");
 
     private InvocationRecord() {
     }
@@ -48,6 +52,39 @@ final class InvocationRecord {
      * @param last the last attempt, null when none was made (records too old before the first)
      */
     record Failure(String condition, int attempts, Destination.Attempt last) {
+    }
+
+    /** Attempts at sending a batch's invocation record to the on-failure destination. */
+    static final int ATTEMPTS = 3;
+
+    /**
+     * Sends an invocation record to the on-failure destination: up to {@link #ATTEMPTS} attempts with backoff while
+     * they are worth retrying; logs the result.
+     *
+     * @return the last attempt, or null when {@code running} turned false while waiting
+     */
+    static Destination.Attempt send(Destination onFailure, Destination.Message m, RetryPolicy backoff,
+            Sleeper sleeper, java.util.function.BooleanSupplier running) throws InterruptedException {
+        Destination.Attempt attempt = null;
+        for (int i = 1; i <= ATTEMPTS; i++) {
+            attempt = onFailure.send(m);
+            if (attempt.isSuccess() || !(attempt instanceof Destination.Attempt.Retryable)) {
+                break;
+            }
+            if (i < ATTEMPTS && !sleeper.sleep(backoff.backoff(i), running)) {
+                return null;
+            }
+        }
+        String where = Redaction.url(m.subscription().settings().destination().onFailure());
+        if (attempt.isSuccess()) {
+            LOG.infof("Subscription %s, shard %s: invocation record of a batch given up sent to its on-failure "
+                    + "destination %s", m.subscription().id(), m.shardId(), where);
+        } else {
+            LOG.errorf("Subscription %s, shard %s: the on-failure destination %s did not take the invocation record "
+                    + "of a batch given up: %s", m.subscription().id(), m.shardId(), where,
+                    Redaction.text(attempt.describe()));
+        }
+        return attempt;
     }
 
     static byte[] body(String destination, String streamArn, String shardId, List<Record> records, String reason,
@@ -101,7 +138,7 @@ final class InvocationRecord {
     /** The HTTP status the last attempt got, as near as its outcome tells (200 for a function error). */
     private static int statusCode(Destination.Attempt last) {
         String text = last.describe();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^HTTP ([0-9]{3})").matcher(text);
+        java.util.regex.Matcher m = HTTP_STATUS.matcher(text);
         if (m.find()) {
             return Integer.parseInt(m.group(1));
         }

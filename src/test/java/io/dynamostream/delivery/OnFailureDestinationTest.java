@@ -89,6 +89,28 @@ class OnFailureDestinationTest {
     }
 
     @Test
+    void givenAnHttpSubscriptionWithATokenInItsUrl_whenABatchIsGivenUp_thenTheInvocationRecordMasksTheToken()
+            throws Exception {
+        server.stubFor(post(urlPathEqualTo("/in")).willReturn(aResponse().withStatus(500)));
+        server.stubFor(post(urlEqualTo("/failed")).willReturn(aResponse().withStatus(200)));
+        Subscription s = AwsDestinations.subscription("{\"table_name\": \"People\", \"url\": \"http://127.0.0.1:"
+                + server.port() + "/in?token=s3cr3t\", \"maximum_retry_attempts\": 0, \"destination_config\": "
+                + "{\"on_failure\": {\"destination\": \"http://127.0.0.1:" + server.port() + "/failed\"}}}");
+
+        BatchDelivery.Outcome outcome = aws.delivery(s).deliver(TestRecords.records(1, 1, Instant.now()),
+                new AwsDestinations.Listener());
+
+        assertInstanceOf(BatchDelivery.Outcome.Done.class, outcome);
+        String body = server.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                urlEqualTo("/failed"))).get(0).getBodyAsString();
+        JsonNode record = JSON.readTree(body);
+        assertTrue(record.at("/requestContext/functionArn").asText().startsWith("http://127.0.0.1:" + server.port()
+                + "/in?token="), body);
+        assertTrue(!body.contains("s3cr3t"), body);
+        assertEquals(500, record.at("/responseContext/statusCode").asInt());
+    }
+
+    @Test
     void givenTheOnFailureDestinationFailsToo_whenABatchIsGivenUp_thenTheSubscriptionStopsInsteadOfDroppingIt()
             throws Exception {
         server.stubFor(post(urlPathEqualTo(INVOKE)).willReturn(aResponse().withStatus(404)
@@ -101,7 +123,7 @@ class OnFailureDestinationTest {
 
         BatchDelivery.Outcome.Failed failed = assertInstanceOf(BatchDelivery.Outcome.Failed.class, outcome);
         assertTrue(failed.message().contains("did not take its invocation record: HTTP 503"), failed.message());
-        assertEquals(BatchDelivery.ON_FAILURE_ATTEMPTS, server.findAll(com.github.tomakehurst.wiremock.client.WireMock
+        assertEquals(InvocationRecord.ATTEMPTS, server.findAll(com.github.tomakehurst.wiremock.client.WireMock
                 .postRequestedFor(urlEqualTo("/failed"))).size());
     }
 
