@@ -148,6 +148,27 @@ class EntryFailuresTest {
     }
 
     @Test
+    void givenAFifoTopic_whenPublishing_thenEachEntryHasTheItemsKeysAsGroupAndItsEventIdAsDeduplicationId() {
+        aws.stubFor(post(urlEqualTo("/")).withRequestBody(containing("Action=PublishBatch"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody(
+                        "<PublishBatchResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><PublishBatchResult>"
+                                + "<Successful><member><Id>0</Id><MessageId>m0</MessageId></member><member><Id>1</Id>"
+                                + "<MessageId>m1</MessageId></member><member><Id>2</Id><MessageId>m2</MessageId>"
+                                + "</member></Successful><Failed/></PublishBatchResult></PublishBatchResponse>")));
+        Subscription s = subscription("arn:aws:sns:us-east-1:123456789012:people.fifo");
+
+        Destination.Attempt attempt = destinations.destinations.of(s).send(AwsDestinations.batch(s, records()));
+
+        assertTrue(attempt.isSuccess(), attempt.describe());
+        String first = URLDecoder.decode(aws.getAllServeEvents().get(aws.getAllServeEvents().size() - 1).getRequest()
+                .getBodyAsString(), StandardCharsets.UTF_8);
+        assertTrue(first.contains("TopicArn=arn:aws:sns:us-east-1:123456789012:people.fifo"), first);
+        assertTrue(first.contains("PublishBatchRequestEntries.member.1.MessageGroupId={\"id\":{\"S\":\"a\"}}"), first);
+        assertTrue(first.contains("PublishBatchRequestEntries.member.1.MessageDeduplicationId=e1"), first);
+        assertTrue(first.contains("PublishBatchRequestEntries.member.2.MessageGroupId={\"id\":{\"S\":\"b\"}}"), first);
+    }
+
+    @Test
     void givenATopicThatDoesNotExist_whenDelivering_thenTheSubscriptionEndsInErrorWithSnssText() throws Exception {
         aws.stubFor(post(urlEqualTo("/")).withRequestBody(containing("Action=PublishBatch"))
                 .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "text/xml").withBody(
