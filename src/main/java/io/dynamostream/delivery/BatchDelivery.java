@@ -136,7 +136,8 @@ public final class BatchDelivery {
                 String oldLast = old.get(old.size() - 1).dynamodb().sequenceNumber();
                 Outcome r = giveUp(old, first, oldLast, LambdaPayload.body(old, streamArn), "records older than "
                         + "maximum_record_age_in_seconds (" + settings.maximumRecordAge().toSeconds() + " s): the "
-                        + "oldest was created " + old.get(0).dynamodb().approximateCreationDateTime(), listener);
+                        + "oldest was created " + old.get(0).dynamodb().approximateCreationDateTime(), listener,
+                        new InvocationRecord.Failure(InvocationRecord.RECORD_AGE_EXCEEDED, failed, null));
                 if (r != DONE || expired == records.size()) {
                     return r;
                 }
@@ -151,6 +152,23 @@ public final class BatchDelivery {
                 }
                 case Destination.Attempt.Permanent p -> {
                     return new Outcome.Failed(p.describe());
+                }
+                case Destination.Attempt.Rejected rejected -> {
+                    if (rejected.split() && records.size() > 1) {
+                        // too large for the destination as one message: halves, at once and without using a retry
+                        listener.failed("batch of " + records.size() + " records refused (" + rejected.describe()
+                                + "); splitting it in two");
+                        int half = records.size() / 2;
+                        Outcome left = deliver(records.subList(0, half), failed, false, listener);
+                        if (left != DONE) {
+                            return left;
+                        }
+                        return deliver(records.subList(half, records.size()), failed, false, listener);
+                    }
+                    listener.failed("refused: " + rejected.describe());
+                    return giveUp(records, first, last, body, "refused by " + redactedUrl() + ": "
+                            + rejected.describe(), listener, new InvocationRecord.Failure(
+                                    InvocationRecord.RETRY_ATTEMPTS_EXHAUSTED, failed + 1, rejected));
                 }
                 case Destination.Attempt.Retryable retry -> {
                     if (!running.getAsBoolean()) {
@@ -179,7 +197,8 @@ public final class BatchDelivery {
                     listener.failed(attempt(failed) + " failed: " + reason);
                     if (!settings.retriesForever() && failed > settings.maximumRetryAttempts()) {
                         return giveUp(records, first, last, body, "delivery to " + redactedUrl() + " failed after "
-                                + failed + " attempts; last: " + reason, listener);
+                                + failed + " attempts; last: " + reason, listener, new InvocationRecord.Failure(
+                                        InvocationRecord.RETRY_ATTEMPTS_EXHAUSTED, failed, retry));
                     }
                     if (!pause(backoff.backoff(failed), retry, attempt(failed), "")) {
                         return STOPPED;
@@ -230,11 +249,31 @@ public final class BatchDelivery {
         return n;
     }
 
-    /** Applies on_failure to records that will not be delivered. */
+    /**
+     * Applies on_failure to records that will not be delivered; first, when the subscription has an on-failure
+     * destination, sends it Lambda's invocation record of them (a few attempts): only once it took the record does
+     * the subscription go on (or, with dead_letter, once the batch is kept), never past a batch nobody has.
+     */
     private Outcome giveUp(List<Record> records, String first, String last, byte[] body, String reason,
-            Listener listener) {
+            Listener listener, InvocationRecord.Failure failure) throws InterruptedException {
         String range = " (shard " + shardId + ", sequence numbers " + first + " to " + last + ", " + records.size()
                 + " records)";
+        Destination onFailure = destination.onFailure();
+        if (onFailure != null) {
+            Destination.Attempt sent = InvocationRecord.send(onFailure, new Destination.Message(subscription, shardId,
+                    WebhookSigner.batchId(subscription.id(), shardId, first, last) + "-failure",
+                    InvocationRecord.body(redactedUrl(), streamArn, shardId, records, reason, failure, clock.instant()),
+                    List.of()), backoff, sleeper, running);
+            if (sent == null) {
+                return STOPPED;
+            }
+            listener.attempted(sent);
+            if (!sent.isSuccess() && settings.onFailure() != DeliverySettings.OnFailure.DEAD_LETTER) {
+                return new Outcome.Failed(reason + range + "; the on-failure destination "
+                        + Redaction.url(settings.destination().onFailure()) + " did not take its invocation record: "
+                        + sent.describe());
+            }
+        }
         switch (settings.onFailure()) {
             case STOP -> {
                 return new Outcome.Failed(reason + range);

@@ -29,6 +29,19 @@ public interface Destination {
     Attempt send(Message message);
 
     /**
+     * Where a batch given up goes as Lambda's invocation record (the subscription's
+     * {@code destination_config.on_failure.destination}); null when it has none.
+     */
+    default Destination onFailure() {
+        return null;
+    }
+
+    /** The metrics label of the destination type: {@code http}, {@code lambda}, {@code sqs}, ... */
+    default String type() {
+        return "http";
+    }
+
+    /**
      * What one attempt delivers.
      *
      * @param subscription the subscription (its URL, headers, secrets)
@@ -56,8 +69,18 @@ public interface Destination {
             return this instanceof Delivered;
         }
 
-        /** The destination confirmed the message (HTTP: a 2xx). */
-        record Delivered(String describe, AttemptOutcome outcome, Duration took) implements Attempt {
+        /**
+         * The destination confirmed the message (HTTP: a 2xx; Lambda: a 2xx without a function error; a queue,
+         * topic, stream or bus: every entry accepted).
+         *
+         * @param response what the destination answered where that means something (a Lambda function's response
+         *        payload, which may carry {@code batchItemFailures}); null otherwise
+         */
+        record Delivered(String describe, AttemptOutcome outcome, Duration took, byte[] response) implements Attempt {
+
+            public Delivered(String describe, AttemptOutcome outcome, Duration took) {
+                this(describe, outcome, took, null);
+            }
         }
 
         /**
@@ -74,6 +97,15 @@ public interface Destination {
          * ends in ERROR at once, whatever {@code on_failure} says.
          */
         record Permanent(String describe, AttemptOutcome outcome, Duration took) implements Attempt {
+        }
+
+        /**
+         * These records will never be accepted as they are (Lambda's 400, 404, 413, 415; a record over the
+         * service's size limit): no retry; the batch goes to {@code on_failure} at once, or, when {@code split} and
+         * it has more than one record, is split in two and each half sent on its own (a payload over Lambda's 6 MB,
+         * an entry over a queue's limit), which does not use up retries.
+         */
+        record Rejected(String describe, boolean split, AttemptOutcome outcome, Duration took) implements Attempt {
         }
     }
 }

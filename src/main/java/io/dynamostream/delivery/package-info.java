@@ -1,7 +1,10 @@
 /**
  * Delivering one batch: {@link io.dynamostream.delivery.BatchDelivery} takes it to a final outcome (attempts,
  * backoff, Retry-After, bisection, record age, on_failure) through the {@link io.dynamostream.delivery.Destination}
- * port, whose first implementation is HTTP ({@code HttpDestination} over {@link io.dynamostream.delivery.HttpPoster});
+ * port, whose first implementation is HTTP ({@code HttpDestination} over {@link io.dynamostream.delivery.HttpPoster}),
+ * then the AWS services named by an ARN ({@code LambdaDestination}; {@code EntryDestination} for SQS, SNS, Kinesis and
+ * EventBridge, over {@link io.dynamostream.delivery.AwsClients}), with Lambda's on-failure destination and its
+ * invocation record;
  * the Lambda payload, the Standard Webhooks signature, the retry policy, dead letters, incident reports and the error
  * notification (retried for a bounded time and across restarts by
  * {@link io.dynamostream.delivery.StopNotifications}). Knows nothing of shards' iterators, buffers or checkpoints.

@@ -80,11 +80,15 @@ public class DestinationGuard {
 
     /**
      * Registration-time check (API and subscription file). A host that does not resolve now is accepted: it may
-     * resolve later, and every delivery is checked again anyway.
+     * resolve later, and every delivery is checked again anyway. An ARN has no host to check here.
      *
      * @return the reason the URL is refused ({@code "refused destination: ..."}), empty when it is acceptable
      */
     public Optional<String> refusalAtRegistration(URI url) {
+        if ("arn".equals(url.getScheme())) {
+            // an AWS destination: its endpoint (if one is configured) is checked before every call
+            return Optional.empty();
+        }
         try {
             check(url);
             return Optional.empty();

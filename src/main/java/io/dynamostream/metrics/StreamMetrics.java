@@ -13,6 +13,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import io.dynamostream.config.DynamoStreamConfig;
+import io.dynamostream.subscription.AwsArn;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.SubscriptionChanged;
@@ -38,9 +39,10 @@ import io.micrometer.core.instrument.Timer;
  * delivery; gone while the subscription is paused or stopped</li>
  * <li>{@code dynamo_stream_records_delivered_total}, {@code dynamo_stream_batches_delivered_total}
  * {subscription,table}</li>
- * <li>{@code dynamo_stream_delivery_attempts_total{subscription,table,outcome}}: outcome 2xx, 3xx, 4xx, 5xx, timeout,
- * error (connection failures), refused (destination guard)</li>
- * <li>{@code dynamo_stream_delivery_duration_seconds{subscription,table}}: histogram of one POST, with the fixed
+ * <li>{@code dynamo_stream_delivery_attempts_total{subscription,table,destination,outcome}}: destination {@code http},
+ * {@code lambda}, {@code sqs}, {@code sns}, {@code kinesis} or {@code events}; outcome 2xx, 3xx, 4xx, 5xx, timeout,
+ * error (connection failures, function errors), refused (destination guard)</li>
+ * <li>{@code dynamo_stream_delivery_duration_seconds{subscription,table,destination}}: histogram of one attempt, with the fixed
  * buckets {@link #DURATION_BUCKETS}</li>
  * <li>{@code dynamo_stream_aws_throttles_total{table,operation}}, {@code dynamo_stream_gaps_total{table}} (records
  * trimmed before they were read), {@code dynamo_stream_records_skipped_total{subscription,table}},
@@ -131,7 +133,7 @@ public class StreamMetrics {
         Subscription s = change.subscription();
         switch (change.kind()) {
             case ADDED -> {
-                subscriptions.computeIfAbsent(s.id(), id -> new Subscribed(id, s.tableName()));
+                subscriptions.computeIfAbsent(s.id(), id -> new Subscribed(id, s.tableName(), destinationType(s)));
                 gaps(s.tableName());
             }
             case REMOVED -> {
@@ -169,6 +171,14 @@ public class StreamMetrics {
                 }
             }
         }
+    }
+
+    /** {@code http}, or the AWS service an ARN names ({@code lambda}, {@code sqs}, {@code sns}, ...). */
+    static String destinationType(Subscription s) {
+        if ("arn".equals(s.url().getScheme())) {
+            return AwsArn.parse(s.url().toString()).value().map(a -> a.service().id()).orElse("aws");
+        }
+        return "http";
     }
 
     /** One delivery attempt ended (ignored once the subscription is removed). */
@@ -262,9 +272,13 @@ public class StreamMetrics {
         private Gauge maxAge;
         private boolean removed;
 
-        Subscribed(String id, String table) {
+        /** The destination type label of the attempt series: one per subscription, so no extra series. */
+        private final String destination;
+
+        Subscribed(String id, String table, String destination) {
             this.id = id;
             this.table = table;
+            this.destination = destination;
             this.tags = Tags.of("subscription", id, "table", table);
             // at zero from the start: increase() over a series that appears with its first event misses it
             records = Counter.builder("dynamo_stream_records_delivered").description("Records acknowledged with a 2xx")
@@ -289,13 +303,15 @@ public class StreamMetrics {
                     if (counter == null) {
                         counter = Counter.builder("dynamo_stream_delivery_attempts")
                                 .description("Delivery attempts by outcome").tags(tags)
-                                .tag("outcome", outcome.label).register(meters);
+                                .tag("destination", destination).tag("outcome", outcome.label).register(meters);
                         attempts[outcome.ordinal()] = counter;
                     }
                     timer = duration;
                     if (timer == null) {
-                        timer = Timer.builder("dynamo_stream_delivery_duration").description("Duration of one POST")
-                                .tags(tags).serviceLevelObjectives(DURATION_BUCKETS).register(meters);
+                        timer = Timer.builder("dynamo_stream_delivery_duration")
+                                .description("Duration of one delivery attempt (POST, invoke or batch call)")
+                                .tags(tags).tag("destination", destination).serviceLevelObjectives(DURATION_BUCKETS)
+                                .register(meters);
                         duration = timer;
                     }
                 }

@@ -15,10 +15,25 @@ import java.time.Duration;
  *        ({@code maximum_record_age_in_seconds}, -1 or 60 to 604,800, default -1)
  * @param bisectOnError split a failing batch in two and retry each half, to isolate a poison record; a split does
  *        not use up retries ({@code bisect_batch_on_function_error}, default false)
- * @param onFailure what happens to a batch that is given up ({@code on_failure}, default {@code stop})
+ * @param onFailure what happens to a batch that is given up ({@code on_failure}, default {@code stop}; {@code skip}
+ *        when an on-failure destination is set, as in Lambda)
+ * @param destination the destination's own options: endpoint, message format, on-failure destination
  */
 public record DeliverySettings(int batchSize, Duration batchingWindow, int maximumRetryAttempts,
-        Duration maximumRecordAge, boolean bisectOnError, OnFailure onFailure) {
+        Duration maximumRecordAge, boolean bisectOnError, OnFailure onFailure, DestinationOptions destination) {
+
+    public DeliverySettings {
+        if (destination == null) {
+            destination = DestinationOptions.NONE;
+        }
+    }
+
+    /** Settings without destination options (an HTTP URL, no on-failure destination). */
+    public DeliverySettings(int batchSize, Duration batchingWindow, int maximumRetryAttempts,
+            Duration maximumRecordAge, boolean bisectOnError, OnFailure onFailure) {
+        this(batchSize, batchingWindow, maximumRetryAttempts, maximumRecordAge, bisectOnError, onFailure,
+                DestinationOptions.NONE);
+    }
 
     public static final int DEFAULT_BATCH_SIZE = 100;
     public static final int MAX_BATCH_SIZE = 10_000;

@@ -47,6 +47,13 @@ import io.dynamostream.guard.Redaction;
  *     maximum_record_age_in_seconds: -1       # -1 (no limit) or 60 to 604800
  *     bisect_batch_on_function_error: false
  *     on_failure: stop                        # stop, skip or dead_letter
+ *   - table_name: Orders                        # an AWS destination: the ARN in url
+ *     url: arn:aws:sqs:us-east-1:000000000000:orders.fifo
+ *     endpoint_url: http://localhost:9324       # optional: a local server (default: AWS_ENDPOINT_URL_SQS, AWS)
+ *     message_format: record                    # optional: record (default) or batch
+ *     destination_config:                       # optional, Lambda's on-failure destination (DestinationConfig:
+ *       on_failure:                             #   OnFailure: Destination: ... is read too)
+ *         destination: https://hooks.example.com/failed
  * </pre>
  * Every text value may use {@code ${NAME}} or {@code ${NAME:default}}: replaced by the environment variable
  * {@code NAME}, or by {@code default} when it is unset or empty; {@code $${} writes a literal {@code ${}. An unset
@@ -64,11 +71,14 @@ import io.dynamostream.guard.Redaction;
 public final class SubscriptionFile {
 
     private static final List<String> TEXT_KEYS = List.of("table_name", "url", "starting_position", "secret",
-            "previous_secret", "on_failure");
+            "previous_secret", "on_failure", "endpoint_url", "message_format");
+    /** Keys whose value is a mapping checked by validate() (Lambda's spelling too). */
+    private static final List<String> MAPPING_KEYS = List.of("destination_config", "DestinationConfig");
     /** Keys whose value is a number or a boolean; read as scalars of any type, checked by validate(). */
     private static final List<String> SCALAR_KEYS = List.of("batch_size", "maximum_batching_window_in_seconds",
             "maximum_retry_attempts", "maximum_record_age_in_seconds", "bisect_batch_on_function_error");
-    private static final String ALLOWED_KEYS = String.join(", ", SubscriptionRequest.FIELDS);
+    private static final String ALLOWED_KEYS = String.join(", ", SubscriptionRequest.FIELDS) + " (or Lambda's "
+            + String.join(", ", SubscriptionRequest.ALIASES) + ")";
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
@@ -151,10 +161,11 @@ public final class SubscriptionFile {
         Map<String, String> values = new HashMap<>();
         Map<String, JsonNode> scalars = new HashMap<>();
         Map<String, String> headers = null;
+        JsonNode config = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
             int line = line(parser.currentTokenLocation());
-            if (!SubscriptionRequest.FIELDS.contains(key)) {
+            if (!SubscriptionRequest.FIELDS.contains(key) && !SubscriptionRequest.ALIASES.contains(key)) {
                 throw new InvalidFileException(file, line, "entry " + number + ": unknown key '" + Redaction.text(key)
                         + "' (allowed: " + ALLOWED_KEYS + ")");
             }
@@ -167,6 +178,11 @@ public final class SubscriptionFile {
                 scalars.put(key, readScalar(file, parser, number, key, env));
                 continue;
             }
+            if (MAPPING_KEYS.contains(key)) {
+                config = value == JsonToken.VALUE_NULL ? null
+                        : expandTree(parser.readValueAsTree(), env, file, line, number, key);
+                continue;
+            }
             if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
                 throw new InvalidFileException(file, line, "entry " + number + ": '" + key + "' must be a text value");
             }
@@ -177,7 +193,29 @@ public final class SubscriptionFile {
         return new SubscriptionRequest(values.get("table_name"), values.get("url"), values.get("starting_position"),
                 values.get("secret"), values.get("previous_secret"), headers, scalars.get(SCALAR_KEYS.get(0)),
                 scalars.get(SCALAR_KEYS.get(1)), scalars.get(SCALAR_KEYS.get(2)), scalars.get(SCALAR_KEYS.get(3)),
-                scalars.get(SCALAR_KEYS.get(4)), values.get("on_failure"));
+                scalars.get(SCALAR_KEYS.get(4)), values.get("on_failure"), values.get("endpoint_url"),
+                values.get("message_format"), config);
+    }
+
+    /**
+     * A mapping such as {@code destination_config} with {@code ${NAME}} expanded in its text values (the
+     * destination URL may carry a token); its shape is checked by validate(), which names the nested field.
+     */
+    private static JsonNode expandTree(JsonNode node, Function<String, String> env, Path file, int line, int entry,
+            String key) {
+        if (node == null) {
+            return null;
+        }
+        if (node.isTextual()) {
+            return TextNode.valueOf(expand(node.textValue(), env, file, line, entry, key));
+        }
+        if (node.isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode out = JsonNodeFactory.instance.objectNode();
+            node.properties().forEach(e -> out.set(e.getKey(),
+                    expandTree(e.getValue(), env, file, line, entry, key + "." + e.getKey())));
+            return out;
+        }
+        return node;
     }
 
     /**

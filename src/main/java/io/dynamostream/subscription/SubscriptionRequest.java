@@ -15,10 +15,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -42,16 +46,25 @@ import io.dynamostream.guard.Redaction;
  * @param maximumRecordAgeInSeconds optional {@code maximum_record_age_in_seconds}
  * @param bisectBatchOnFunctionError optional {@code bisect_batch_on_function_error}
  * @param onFailure optional {@code on_failure}: {@code stop}, {@code skip} or {@code dead_letter}, in any case
+ * @param endpointUrl optional {@code endpoint_url}: the endpoint of the AWS service an ARN {@code url} names
+ * @param messageFormat optional {@code message_format}: {@code record} (default) or {@code batch}
+ * @param destinationConfig optional {@code destination_config: {on_failure: {destination}}} (also under Lambda's
+ *        names {@code DestinationConfig: {OnFailure: {Destination}}}), kept as given and checked by
+ *        {@link #validate()}
  */
 @RegisterForReflection
 @Schema(name = "SubscriptionRequest", description = "A subscription to register: the table whose stream is read "
-        + "and the URL every batch of its records is POSTed to.")
+        + "and the destination of its records: an HTTP URL every batch is POSTed to, or the ARN of a Lambda function, "
+        + "SQS queue, SNS topic, Kinesis stream or EventBridge event bus.")
 public record SubscriptionRequest(
         @Schema(required = true, description = "DynamoDB table with a stream enabled", example = "People",
                 pattern = "[a-zA-Z0-9_.-]{3,255}")
         @JsonProperty("table_name") String tableName,
-        @Schema(required = true, format = "uri", maxLength = 2048,
-                description = "Absolute http or https URL that receives the records as AWS Lambda-shaped POSTs",
+        @Schema(required = true, maxLength = 2048,
+                description = "Absolute http or https URL that receives the records as AWS Lambda-shaped POSTs, or "
+                        + "an ARN: arn:aws:lambda:<region>:<account>:function:<name>[:<alias|version>] (one "
+                        + "synchronous invoke per batch), arn:aws:sqs:...:<queue>, arn:aws:sns:...:<topic> (standard "
+                        + "or .fifo), arn:aws:kinesis:...:stream/<name>, arn:aws:events:...:event-bus/<name>",
                 example = "http://localhost:9000/stream")
         @JsonProperty("url") String url,
         @Schema(enumeration = {"LATEST", "TRIM_HORIZON"}, defaultValue = "LATEST",
@@ -85,7 +98,22 @@ public record SubscriptionRequest(
                 description = "What happens to a batch that is given up. stop: error notification to the URL and "
                         + "status ERROR (the original tool's behaviour); skip: report it and go on; dead_letter: keep "
                         + "it in the dead-letter store and go on (Lambda: DestinationConfig.OnFailure)")
-        @JsonProperty("on_failure") String onFailure) {
+        @JsonProperty("on_failure") String onFailure,
+        @Schema(format = "uri", description = "Endpoint of the AWS service the ARN url names, e.g. "
+                + "http://localhost:3001 for sam local start-lambda, http://localhost:9324 for ElasticMQ; default: "
+                + "AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, else AWS. Only with an ARN url",
+                example = "http://localhost:9324")
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("endpoint_url") String endpointUrl,
+        @Schema(enumeration = {"record", "batch"}, defaultValue = "record",
+                description = "SQS, SNS, Kinesis and EventBridge: one message per record (the record's JSON, as "
+                        + "EventBridge Pipes sends it) or the whole batch {\"Records\": [...]} as one message")
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("message_format") String messageFormat,
+        @Schema(implementation = DestinationConfigSchema.class, description = "Lambda's on-failure destination: "
+                + "{\"on_failure\": {\"destination\": <HTTP URL or ARN>}} (Lambda's names DestinationConfig.OnFailure"
+                + ".Destination are accepted too). Every batch given up is sent there as Lambda's invocation record, and "
+                + "the subscription goes on (on_failure then defaults to skip)")
+        @JsonAlias("DestinationConfig") @JsonInclude(JsonInclude.Include.NON_NULL)
+        @JsonProperty("destination_config") JsonNode destinationConfig) {
 
     /**
      * Every field a request may have, in the order of the components. The API refuses any other field and the YAML
@@ -93,7 +121,33 @@ public record SubscriptionRequest(
      */
     public static final List<String> FIELDS = List.of("table_name", "url", "starting_position", "secret",
             "previous_secret", "headers", "batch_size", "maximum_batching_window_in_seconds", "maximum_retry_attempts",
-            "maximum_record_age_in_seconds", "bisect_batch_on_function_error", "on_failure");
+            "maximum_record_age_in_seconds", "bisect_batch_on_function_error", "on_failure", "endpoint_url",
+            "message_format", "destination_config");
+
+    /** Other names a request may use for a field: Lambda's own {@code DestinationConfig}. */
+    public static final List<String> ALIASES = List.of("DestinationConfig");
+
+    /** The shape of {@code destination_config}, for the OpenAPI document. */
+    @Schema(name = "DestinationConfig")
+    record DestinationConfigSchema(@JsonProperty("on_failure") OnFailureSchema onFailure) {
+    }
+
+    /** The shape of {@code destination_config.on_failure}, for the OpenAPI document. */
+    @Schema(name = "OnFailureDestination")
+    record OnFailureSchema(@Schema(description = "HTTP URL or ARN (Lambda, SQS, SNS, Kinesis, EventBridge)",
+            example = "arn:aws:sqs:us-east-1:000000000000:failed-batches") @JsonProperty("destination")
+            String destination) {
+    }
+
+    /** A request with every field of the version before destinations (no endpoint, format or destination config). */
+    public SubscriptionRequest(String tableName, String url, String startingPosition, String secret,
+            String previousSecret, Map<String, String> headers, JsonNode batchSize,
+            JsonNode maximumBatchingWindowInSeconds, JsonNode maximumRetryAttempts, JsonNode maximumRecordAgeInSeconds,
+            JsonNode bisectBatchOnFunctionError, String onFailure) {
+        this(tableName, url, startingPosition, secret, previousSecret, headers, batchSize,
+                maximumBatchingWindowInSeconds, maximumRetryAttempts, maximumRecordAgeInSeconds,
+                bisectBatchOnFunctionError, onFailure, null, null, null);
+    }
 
     /** A request without delivery settings (each one takes its default); the shape before they existed. */
     public SubscriptionRequest(String tableName, String url, String startingPosition, String secret,
@@ -111,11 +165,24 @@ public record SubscriptionRequest(
      * of the settings part of {@link #validate()}.
      */
     public SubscriptionRequest withSettings(DeliverySettings settings) {
+        DestinationOptions d = settings.destination();
+        boolean arn = AwsArn.looksLikeArn(url);
+        ObjectNode config = null;
+        if (d.onFailure() != null) {
+            config = JsonNodeFactory.instance.objectNode();
+            config.putObject("on_failure").put("destination", d.onFailure().toString());
+        }
         return new SubscriptionRequest(tableName, url, startingPosition, secret, previousSecret, headers,
                 IntNode.valueOf(settings.batchSize()), IntNode.valueOf(seconds(settings.batchingWindow())),
                 IntNode.valueOf(settings.maximumRetryAttempts()),
                 IntNode.valueOf(settings.maximumRecordAge() == null ? -1 : seconds(settings.maximumRecordAge())),
-                BooleanNode.valueOf(settings.bisectOnError()), settings.onFailure().name().toLowerCase(Locale.ROOT));
+                BooleanNode.valueOf(settings.bisectOnError()), settings.onFailure().name().toLowerCase(Locale.ROOT),
+                d.endpointUrl() == null ? null : d.endpointUrl().toString(),
+                arn && isQueueLike(url) ? d.messageFormat().name().toLowerCase(Locale.ROOT) : null, config);
+    }
+
+    private static boolean isQueueLike(String url) {
+        return AwsArn.parse(url).value().map(a -> a.service() != AwsArn.Service.LAMBDA).orElse(false);
     }
 
     private static int seconds(Duration duration) {
@@ -149,27 +216,8 @@ public record SubscriptionRequest(
         if (!tableErrors.isEmpty()) {
             errors.add(new FieldError("table_name", tableErrors));
         }
-        URI uri = null;
         List<String> urlErrors = new ArrayList<>();
-        if (url == null || url.isBlank()) {
-            urlErrors.add("is required");
-        } else if (url.length() > MAX_URL_LENGTH) {
-            urlErrors.add("must be at most " + MAX_URL_LENGTH + " characters");
-        } else {
-            try {
-                uri = new URI(url);
-                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-                if (!scheme.equals("http") && !scheme.equals("https")) {
-                    urlErrors.add("must be an absolute http or https URL");
-                } else if (uri.getHost() == null || uri.getHost().isBlank()) {
-                    urlErrors.add("must name a host");
-                } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
-                    urlErrors.add("port must be 1 to 65535");
-                }
-            } catch (URISyntaxException e) {
-                urlErrors.add("is not a valid URL: " + e.getReason());
-            }
-        }
+        URI uri = destination(url, urlErrors);
         if (!urlErrors.isEmpty()) {
             errors.add(new FieldError("url", urlErrors));
         }
@@ -183,15 +231,168 @@ public record SubscriptionRequest(
         }
         List<WebhookSecret> secrets = secrets(errors);
         Map<String, String> validHeaders = headers(errors);
-        DeliverySettings settings = settings(errors);
+        DestinationOptions destination = destinationOptions(uri, errors);
+        DeliverySettings settings = settings(errors, destination);
         if (!errors.isEmpty()) {
             throw new InvalidSubscriptionException(errors);
         }
         return new Valid(tableName, uri, position, validHeaders, secrets, settings);
     }
 
+    /**
+     * A destination: an absolute http(s) URL with a host and a valid port, or the ARN of a Lambda function, SQS
+     * queue, SNS topic, Kinesis stream or EventBridge event bus (in normal form); null when invalid, with the
+     * problems added to {@code problems}.
+     */
+    private static URI destination(String text, List<String> problems) {
+        if (text == null || text.isBlank()) {
+            problems.add("is required");
+            return null;
+        }
+        if (text.length() > MAX_URL_LENGTH) {
+            problems.add("must be at most " + MAX_URL_LENGTH + " characters");
+            return null;
+        }
+        if (AwsArn.looksLikeArn(text)) {
+            AwsArn.Parsed arn = AwsArn.parse(text);
+            if (arn.arn() == null) {
+                problems.add(arn.problem());
+                return null;
+            }
+            return URI.create(arn.arn().toString());
+        }
+        return httpUrl(text, problems, "must be an absolute http or https URL, or the ARN of a Lambda function, SQS "
+                + "queue, SNS topic, Kinesis stream or EventBridge event bus");
+    }
+
+    private static URI httpUrl(String text, List<String> problems, String notHttp) {
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                problems.add(notHttp);
+            } else if (uri.getHost() == null || uri.getHost().isBlank()) {
+                problems.add("must name a host");
+            } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                problems.add("port must be 1 to 65535");
+            } else {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            problems.add("is not a valid URL: " + e.getReason());
+        }
+        return null;
+    }
+
+    /** endpoint_url, message_format and destination_config; errors name the field as the request spelled it. */
+    private DestinationOptions destinationOptions(URI url, List<FieldError> errors) {
+        AwsArn arn = url != null && "arn".equals(url.getScheme()) ? AwsArn.parse(url.toString()).arn() : null;
+        URI endpoint = null;
+        if (endpointUrl != null) {
+            List<String> problems = new ArrayList<>();
+            if (url != null && arn == null) {
+                problems.add("is only for an ARN url (an HTTP url is its own endpoint)");
+            } else if (endpointUrl.length() > MAX_URL_LENGTH) {
+                problems.add("must be at most " + MAX_URL_LENGTH + " characters");
+            } else {
+                endpoint = httpUrl(endpointUrl, problems, "must be an absolute http or https URL");
+                if (endpoint != null && (endpoint.getRawUserInfo() != null || endpoint.getRawQuery() != null)) {
+                    problems.add("must have no user info and no query: credentials come from the default chain");
+                    endpoint = null;
+                }
+            }
+            if (!problems.isEmpty()) {
+                errors.add(new FieldError("endpoint_url", problems));
+            }
+        }
+        DestinationOptions.MessageFormat format = DestinationOptions.MessageFormat.RECORD;
+        if (messageFormat != null) {
+            String name = messageFormat.trim().toLowerCase(Locale.ROOT);
+            if (!name.equals("record") && !name.equals("batch")) {
+                errors.add(new FieldError("message_format", List.of("must be record or batch")));
+            } else if (url != null && arn == null) {
+                errors.add(new FieldError("message_format", List.of("is only for the ARN of an SQS queue, SNS topic, "
+                        + "Kinesis stream or EventBridge event bus (an HTTP url gets the whole batch)")));
+            } else if (arn != null && arn.service() == AwsArn.Service.LAMBDA) {
+                errors.add(new FieldError("message_format", List.of("is only for queues, topics, streams and event "
+                        + "buses: a Lambda function is always invoked with the whole batch")));
+            } else {
+                format = name.equals("batch") ? DestinationOptions.MessageFormat.BATCH
+                        : DestinationOptions.MessageFormat.RECORD;
+            }
+        }
+        return new DestinationOptions(endpoint, format, onFailureDestination(errors));
+    }
+
+    /**
+     * {@code destination_config.on_failure.destination}, or Lambda's {@code DestinationConfig.OnFailure.Destination}:
+     * an HTTP URL or an ARN; other keys are refused like unknown fields.
+     */
+    private URI onFailureDestination(List<FieldError> errors) {
+        if (destinationConfig == null || destinationConfig.isNull()) {
+            return null;
+        }
+        boolean lambdaNames = destinationConfig.has("OnFailure");
+        String top = lambdaNames ? "DestinationConfig" : "destination_config";
+        String failureKey = lambdaNames ? "OnFailure" : "on_failure";
+        String destinationKey = lambdaNames ? "Destination" : "destination";
+        if (!destinationConfig.isObject()) {
+            errors.add(new FieldError(top, List.of("must be an object: {\"" + failureKey + "\": {\"" + destinationKey
+                    + "\": <HTTP URL or ARN>}}, not " + kind(destinationConfig))));
+            return null;
+        }
+        List<String> unknown = new ArrayList<>();
+        destinationConfig.fieldNames().forEachRemaining(n -> {
+            if (!n.equals(failureKey)) {
+                unknown.add(n);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            errors.add(new FieldError(top, unknown.stream().map(n -> "unknown field '" + shown(n) + "' (allowed: "
+                    + failureKey + ")").toList()));
+            return null;
+        }
+        JsonNode failure = destinationConfig.get(failureKey);
+        String failureField = top + "." + failureKey;
+        if (failure == null || failure.isNull()) {
+            return null;
+        }
+        if (!failure.isObject()) {
+            errors.add(new FieldError(failureField, List.of("must be an object: {\"" + destinationKey
+                    + "\": <HTTP URL or ARN>}, not " + kind(failure))));
+            return null;
+        }
+        List<String> unknownInner = new ArrayList<>();
+        failure.fieldNames().forEachRemaining(n -> {
+            if (!n.equals(destinationKey)) {
+                unknownInner.add(n);
+            }
+        });
+        if (!unknownInner.isEmpty()) {
+            errors.add(new FieldError(failureField, unknownInner.stream().map(n -> "unknown field '" + shown(n)
+                    + "' (allowed: " + destinationKey + ")").toList()));
+            return null;
+        }
+        JsonNode value = failure.get(destinationKey);
+        String field = failureField + "." + destinationKey;
+        if (value == null || value.isNull()) {
+            errors.add(new FieldError(field, List.of("is required")));
+            return null;
+        }
+        if (!value.isTextual()) {
+            errors.add(new FieldError(field, List.of("must be an HTTP URL or an ARN, not " + kind(value))));
+            return null;
+        }
+        List<String> problems = new ArrayList<>();
+        URI destination = destination(value.textValue(), problems);
+        if (!problems.isEmpty()) {
+            errors.add(new FieldError(field, problems));
+        }
+        return destination;
+    }
+
     /** The delivery settings, each absent or null one at its default; errors name the snake_case field. */
-    private DeliverySettings settings(List<FieldError> errors) {
+    private DeliverySettings settings(List<FieldError> errors, DestinationOptions destination) {
         int size = integer(batchSize, "batch_size", DeliverySettings.DEFAULT_BATCH_SIZE, false, 1,
                 DeliverySettings.MAX_BATCH_SIZE, errors);
         int window = integer(maximumBatchingWindowInSeconds, "maximum_batching_window_in_seconds", 0, false, 0,
@@ -209,7 +410,9 @@ public record SubscriptionRequest(
                         List.of("must be true or false, not " + kind(bisectBatchOnFunctionError))));
             }
         }
-        DeliverySettings.OnFailure failure = DeliverySettings.OnFailure.STOP;
+        // Lambda with an on-failure destination sends the batch there and goes on: skip, unless on_failure says more
+        DeliverySettings.OnFailure failure = destination.onFailure() != null ? DeliverySettings.OnFailure.SKIP
+                : DeliverySettings.OnFailure.STOP;
         if (onFailure != null) {
             String name = onFailure.trim();
             // ASCII only: toUpperCase would turn "ſkip" (long s) into SKIP
@@ -226,7 +429,7 @@ public record SubscriptionRequest(
             }
         }
         return new DeliverySettings(size, Duration.ofSeconds(window), retries,
-                age < 0 ? null : Duration.ofSeconds(age), bisect, failure);
+                age < 0 ? null : Duration.ofSeconds(age), bisect, failure, destination);
     }
 
     /**
@@ -349,7 +552,8 @@ public record SubscriptionRequest(
     @Override
     public String toString() {
         return "SubscriptionRequest[table_name=" + Redaction.text(tableName) + ", url="
-                + Redaction.url(safeUri(url)) + ", starting_position=" + Redaction.text(startingPosition)
+                + Redaction.url(safeUri(url)) + (endpointUrl == null ? "" : ", endpoint_url="
+                + Redaction.url(safeUri(endpointUrl))) + ", starting_position=" + Redaction.text(startingPosition)
                 + ", signed=" + (secret != null) + ", headers=" + (headers == null ? "{}" : headers.keySet()) + "]";
     }
 

@@ -44,9 +44,11 @@ class MetricsTest {
                 String labels = "subscription=\"" + id + "\",table=\"" + table + "\"";
                 assertValue(text, "dynamo_stream_records_delivered_total{" + labels + "}", 3);
                 assertTrue(text.contains("dynamo_stream_batches_delivered_total{" + labels + "}"), text);
-                assertValue(text, "dynamo_stream_delivery_attempts_total{outcome=\"2xx\"," + labels + "}",
-                        countBatches(receiver));
-                assertThat(text, containsString("dynamo_stream_delivery_duration_seconds_bucket{" + labels));
+                // the destination type labels the attempt series (one type per subscription: no extra series)
+                assertValue(text, "dynamo_stream_delivery_attempts_total{destination=\"http\",outcome=\"2xx\","
+                        + labels + "}", countBatches(receiver));
+                assertThat(text, containsString("dynamo_stream_delivery_duration_seconds_bucket{destination=\"http\","
+                        + labels));
                 // per subscription by default (dynamo-stream.metrics.per-shard adds the shard label)
                 assertThat(text, containsString("dynamo_stream_iterator_age_seconds{" + labels + "}"));
                 assertThat(text, not(containsString("shard=\"")));

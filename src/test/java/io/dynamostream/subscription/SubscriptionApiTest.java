@@ -182,7 +182,8 @@ class SubscriptionApiTest {
     void givenUnknownField_whenPosted_then400NamingItWithEveryAllowedFieldAndNothingRegistered(String route) {
         String allowed = "unknown field (allowed: table_name, url, starting_position, secret, previous_secret, "
                 + "headers, batch_size, maximum_batching_window_in_seconds, maximum_retry_attempts, "
-                + "maximum_record_age_in_seconds, bisect_batch_on_function_error, on_failure)";
+                + "maximum_record_age_in_seconds, bisect_batch_on_function_error, on_failure, endpoint_url, "
+                + "message_format, destination_config)";
         given().contentType(ContentType.JSON)
                 .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://127.0.0.1:9/x\", \"batchsize\": 5}")
                 .post(route)
