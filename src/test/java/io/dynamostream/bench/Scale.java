@@ -64,7 +64,7 @@ final class Scale {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final int idleSeconds = Integer.getInteger("bench.scale.idleSeconds", 60);
-    private final int settleSeconds = Integer.getInteger("bench.scale.settleSeconds", 10);
+    private final int settleSeconds = Integer.getInteger("bench.scale.settleSeconds", 40);
     private final Duration timeout = Duration.ofSeconds(Integer.getInteger("bench.scale.timeoutSeconds", 600));
 
     /** One column of the table per N. */
@@ -165,7 +165,11 @@ final class Scale {
 
         // the subscriptions, as a CONFIG_PATH file: table i % tables, one URL each (table and URL identify an entry)
         AtomicLong posts = new AtomicLong();
-        URI url = receiver.register("/scale-" + n, (body, at) -> posts.incrementAndGet());
+        AtomicLong firstPostNanos = new AtomicLong();
+        URI url = receiver.register("/scale-" + n, (body, at) -> {
+            firstPostNanos.compareAndSet(0, System.nanoTime());
+            posts.incrementAndGet();
+        });
         Path file = dir.resolve("subscriptions.yaml");
         StringBuilder yaml = new StringBuilder("entries:\n");
         for (int j = 0; j < n; j++) {
@@ -337,6 +341,19 @@ final class Scale {
                     / 1024.0 / 1024.0));
             System.out.printf(Locale.ROOT, "    N=%,d: /q/metrics %,d bytes in %s%n", n, bytes[2],
                     column.get("/q/metrics time, 3 calls"));
+
+            // the first record on a long-quiet shard: written to table 0 after the idle window, timed to its POST
+            firstPostNanos.set(0);
+            long written = System.nanoTime();
+            dynamo.put(prefix + "0", "wake-up", 1);
+            long bound = written + TimeUnit.SECONDS.toNanos(30);
+            while (firstPostNanos.get() == 0 && System.nanoTime() < bound) {
+                Thread.sleep(5);
+            }
+            String wake = firstPostNanos.get() == 0 ? "not within 30 s" : String.format(Locale.ROOT, "%.0f ms",
+                    (firstPostNanos.get() - written) / 1e6);
+            column.put("first record on a quiet shard", wake);
+            System.out.printf(Locale.ROOT, "    N=%,d: first record on a quiet shard arrived after %s%n", n, wake);
         } finally {
             live.stop();
             service.stop(Duration.ofSeconds(30));
@@ -491,7 +508,8 @@ final class Scale {
                 "new TCP connections/s", "0 per poll",
                 "liveness during idle window", "always 200",
                 "liveness, restart to idle window", "always 200",
-                "/q/metrics time, 3 calls", "< 500 ms");
+                "/q/metrics time, 3 calls", "< 500 ms",
+                "first record on a quiet shard", "<= floor + 200 ms");
         boolean showTargets = ns.contains(TARGET_N);
         List<String[]> rows = new ArrayList<>();
         List<String> head = new ArrayList<>();
