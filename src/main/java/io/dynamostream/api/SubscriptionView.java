@@ -14,7 +14,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import io.dynamostream.guard.Redaction;
+import io.dynamostream.subscription.AwsArn;
 import io.dynamostream.subscription.DeliverySettings;
+import io.dynamostream.subscription.DestinationOptions;
 import io.dynamostream.subscription.ShardProgress;
 import io.dynamostream.subscription.StartingPosition;
 import io.dynamostream.subscription.StopNotification;
@@ -120,7 +122,7 @@ public final class SubscriptionView {
         static Detail of(Subscription s, boolean withShards, Optional<StopNotification> notification) {
             return new Detail(s.id(), s.tableName(), Redaction.url(s.url()), s.status(), s.error(),
                     s.startingPosition(), s.source(), s.createdAt().toString(), s.signed(), maskedHeaders(s),
-                    Settings.of(s.settings()), withShards ? s.shards() : null,
+                    Settings.of(s.settings(), s.url()), withShards ? s.shards() : null,
                     notification.map(Notification::of).orElse(null));
         }
 
@@ -155,12 +157,38 @@ public final class SubscriptionView {
             @Schema(required = true, example = "false")
             @JsonProperty("bisect_batch_on_function_error") boolean bisectBatchOnFunctionError,
             @Schema(required = true, enumeration = {"stop", "skip", "dead_letter"}, example = "stop")
-            @JsonProperty("on_failure") String onFailure) {
+            @JsonProperty("on_failure") String onFailure,
+            @Schema(description = "The AWS service's endpoint for an ARN url, when one is set for the subscription",
+                    example = "http://localhost:9324")
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("endpoint_url") String endpointUrl,
+            @Schema(description = "Queues, topics, streams and event buses only: one message per record or the "
+                    + "whole batch", enumeration = {"record", "batch"}, example = "record")
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("message_format") String messageFormat,
+            @Schema(description = "Lambda's on-failure destination, when one is set")
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("destination_config")
+            DestinationConfig destinationConfig) {
 
-        static Settings of(DeliverySettings d) {
+        static Settings of(DeliverySettings d, java.net.URI url) {
+            DestinationOptions o = d.destination();
+            boolean messages = "arn".equals(url.getScheme()) && AwsArn.parse(url.toString()).arn() != null
+                    && AwsArn.parse(url.toString()).arn().service() != AwsArn.Service.LAMBDA;
             return new Settings(d.batchSize(), (int) d.batchingWindow().toSeconds(), d.maximumRetryAttempts(),
                     d.maximumRecordAge() == null ? -1 : (int) d.maximumRecordAge().toSeconds(), d.bisectOnError(),
-                    d.onFailure().name().toLowerCase(Locale.ROOT));
+                    d.onFailure().name().toLowerCase(Locale.ROOT),
+                    o.endpointUrl() == null ? null : o.endpointUrl().toString(),
+                    messages ? o.messageFormat().name().toLowerCase(Locale.ROOT) : null,
+                    o.onFailure() == null ? null
+                            : new DestinationConfig(new OnFailureDestination(Redaction.url(o.onFailure()))));
         }
+    }
+
+    /** {@code destination_config} as a request sends it. */
+    @RegisterForReflection
+    public record DestinationConfig(@JsonProperty("on_failure") OnFailureDestination onFailure) {
+    }
+
+    /** {@code destination_config.on_failure}: where a batch that is given up goes (URL credentials masked). */
+    @RegisterForReflection
+    public record OnFailureDestination(@JsonProperty("destination") String destination) {
     }
 }

@@ -104,6 +104,11 @@ class AwsDestinationE2ETest {
         assertEquals(List.of("INSERT 1", "MODIFY 2"), alice);
         assertEquals("RUNNING", Api.status(id));
         given().get("/").then().body(id + ".url", equalTo(arn));
+        // the destination's options read back under the names a request uses
+        given().get("/subscriptions/" + id).then().statusCode(200)
+                .body("settings.endpoint_url", equalTo(String.valueOf(sqs.endpoint())))
+                .body("settings.message_format", equalTo("record"))
+                .body("settings", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("destination_config")));
     }
 
     @Test
@@ -159,5 +164,9 @@ class AwsDestinationE2ETest {
         assertEquals(streamArn, invocation.at("/DDBStreamBatchInfo/streamArn").asText());
         assertEquals(1, invocation.at("/DDBStreamBatchInfo/batchSize").asInt());
         assertEquals("RUNNING", Api.status(id), "the subscription goes on, as in Lambda");
+        given().get("/subscriptions/" + id).then().statusCode(200)
+                .body("settings.destination_config.on_failure.destination", equalTo(failed))
+                .body("settings.on_failure", equalTo("skip"))
+                .body("settings", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("message_format")));
     }
 }
