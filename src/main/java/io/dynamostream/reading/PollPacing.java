@@ -9,8 +9,8 @@ import java.time.Duration;
  * default: a shard that is being written to has its next record read within 100 ms, half the idle wait).</li>
  * <li>Idle: then, while the shard had a record (or its reader started) within {@code slowDownAfter}, the wait is
  * {@code idleInterval} (200 ms, 5 polls/s).</li>
- * <li>Quiet: after that, each empty page doubles the wait up to {@code maxInterval} (1 poll/s by default), so a
- * quiet shard costs a fifth of the calls.</li>
+ * <li>Quiet: after that, each empty page doubles the wait up to {@code maxInterval} (one poll every 2 s by
+ * default), so a quiet shard costs a tenth of the idle rate's calls.</li>
  * </ol>
  * The first page with records brings it back to the active rate at once. {@code activeInterval = idleInterval =
  * maxInterval} gives a constant rate (the behaviour before adaptive polling).
