@@ -170,8 +170,8 @@ public final class SubscriptionView {
 
         static Settings of(DeliverySettings d, java.net.URI url) {
             DestinationOptions o = d.destination();
-            boolean messages = "arn".equals(url.getScheme()) && AwsArn.parse(url.toString()).arn() != null
-                    && AwsArn.parse(url.toString()).arn().service() != AwsArn.Service.LAMBDA;
+            AwsArn arn = "arn".equals(url.getScheme()) ? AwsArn.parse(url.toString()).arn() : null;
+            boolean messages = arn != null && arn.service() != AwsArn.Service.LAMBDA;
             return new Settings(d.batchSize(), (int) d.batchingWindow().toSeconds(), d.maximumRetryAttempts(),
                     d.maximumRecordAge() == null ? -1 : (int) d.maximumRecordAge().toSeconds(), d.bisectOnError(),
                     d.onFailure().name().toLowerCase(Locale.ROOT),

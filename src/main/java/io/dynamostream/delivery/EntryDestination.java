@@ -36,10 +36,23 @@ abstract class EntryDestination implements Destination {
     protected final AwsArn arn;
     protected final URI endpoint;
     protected final MessageFormat format;
+    private final Limits limits;
     /** De-duplication ids accepted since the last message delivered whole; guarded by this. */
     private final Set<String> accepted = new HashSet<>();
 
-    EntryDestination(AwsClients clients, AwsArn arn, URI configuredEndpoint, MessageFormat format) {
+    /**
+     * What the service takes at most.
+     *
+     * @param entries entries per call
+     * @param callBytes bytes per call (as the service counts them)
+     * @param entryBytes bytes per entry
+     * @param entryLimit how that limit is named in a refusal ("SQS's limit of 1 MiB ... per message")
+     */
+    record Limits(int entries, long callBytes, long entryBytes, String entryLimit) {
+    }
+
+    EntryDestination(AwsClients clients, AwsArn arn, URI configuredEndpoint, MessageFormat format, Limits limits) {
+        this.limits = limits;
         this.clients = clients;
         this.arn = arn;
         this.endpoint = clients.endpoint(arn.service(), configuredEndpoint);
@@ -56,16 +69,10 @@ abstract class EntryDestination implements Destination {
         return arn.service().id();
     }
 
-    /** Entries at most per call. */
-    abstract int maxEntries();
-
-    /** Bytes at most per call (as the service counts them). */
-    abstract long maxCallBytes();
-
-    /** Bytes at most per entry, and how the limit is named in a refusal ("SQS's limit of 1 MiB per message"). */
-    abstract long maxEntryBytes();
-
-    abstract String entryLimit();
+    /** The size of a message with the {@code webhook-id} string attribute (SQS, SNS), as those services count it. */
+    static long withIdAttribute(RecordEntries.Entry e) {
+        return e.body().length + WebhookSigner.ID.length() + "String".length() + e.dedupId().length();
+    }
 
     /** The size of an entry as the service counts it against its limits. */
     abstract long size(RecordEntries.Entry entry);
@@ -83,10 +90,12 @@ abstract class EntryDestination implements Destination {
         List<RecordEntries.Entry> entries = RecordEntries.of(m, format);
         for (RecordEntries.Entry e : entries) {
             long size = size(e);
-            if (size > maxEntryBytes()) {
+            if (size > limits.entryBytes()) {
                 boolean single = entries.size() == 1 && m.records().size() <= 1;
-                return new Attempt.Rejected(what() + ": " + (format == MessageFormat.BATCH || entries.size() == 1
-                        ? "message" : "record " + e.dedupId()) + " of " + size + " bytes is over " + entryLimit(),
+                String which = format == MessageFormat.BATCH || entries.size() == 1 ? "message"
+                        : "record " + e.dedupId();
+                return new Attempt.Rejected(what() + ": " + which + " of " + size + " bytes is over "
+                        + limits.entryLimit(),
                         !single, AttemptOutcome.CLIENT_ERROR, took(started));
             }
         }
@@ -116,7 +125,7 @@ abstract class EntryDestination implements Destination {
                     continue; // an earlier record of this item failed: it waits for the next attempt
                 }
                 long size = size(e);
-                boolean fits = call.size() < maxEntries() && bytes + size <= maxCallBytes();
+                boolean fits = call.size() < limits.entries() && bytes + size <= limits.callBytes();
                 if (!fits || keys.contains(e.orderKey()) || laterKeys.contains(e.orderKey())) {
                     later.add(e);
                     laterKeys.add(e.orderKey());

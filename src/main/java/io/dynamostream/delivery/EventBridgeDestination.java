@@ -27,28 +27,13 @@ final class EventBridgeDestination extends EntryDestination {
     static final long MAX_CALL = 256 * 1024;
 
     EventBridgeDestination(AwsClients clients, AwsArn arn, URI endpoint, MessageFormat format) {
-        super(clients, arn, endpoint, format);
+        super(clients, arn, endpoint, format, new Limits(10, MAX_CALL, MAX_CALL,
+                "EventBridge's limit of 256 KiB (262144 bytes) per PutEvents entry"));
     }
 
-    @Override
-    int maxEntries() {
-        return 10;
-    }
 
-    @Override
-    long maxCallBytes() {
-        return MAX_CALL;
-    }
 
-    @Override
-    long maxEntryBytes() {
-        return MAX_CALL;
-    }
 
-    @Override
-    String entryLimit() {
-        return "EventBridge's limit of 256 KiB (262144 bytes) per PutEvents entry";
-    }
 
     private static String detailType(RecordEntries.Entry e) {
         byte[] b = e.body();

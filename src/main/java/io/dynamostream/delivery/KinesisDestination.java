@@ -28,28 +28,13 @@ final class KinesisDestination extends EntryDestination {
     static final long MAX_CALL = 5 * 1024 * 1024;
 
     KinesisDestination(AwsClients clients, AwsArn arn, URI endpoint, MessageFormat format) {
-        super(clients, arn, endpoint, format);
+        super(clients, arn, endpoint, format, new Limits(500, MAX_CALL, MAX_RECORD,
+                "Kinesis's limit of 1 MiB (1048576 bytes) per record, partition key included"));
     }
 
-    @Override
-    int maxEntries() {
-        return 500;
-    }
 
-    @Override
-    long maxCallBytes() {
-        return MAX_CALL;
-    }
 
-    @Override
-    long maxEntryBytes() {
-        return MAX_RECORD;
-    }
 
-    @Override
-    String entryLimit() {
-        return "Kinesis's limit of 1 MiB (1048576 bytes) per record, partition key included";
-    }
 
     private static String partitionKey(RecordEntries.Entry e) {
         return RecordEntries.fitted(e.orderKey(), 256, c -> true);

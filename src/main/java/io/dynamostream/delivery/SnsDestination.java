@@ -26,32 +26,17 @@ final class SnsDestination extends EntryDestination {
     private static final String ATTRIBUTE = WebhookSigner.ID;
 
     SnsDestination(AwsClients clients, AwsArn arn, URI endpoint, MessageFormat format) {
-        super(clients, arn, endpoint, format);
+        super(clients, arn, endpoint, format, new Limits(10, MAX_MESSAGE, MAX_MESSAGE,
+                "SNS's limit of 256 KiB (262144 bytes) per message, attributes included"));
     }
 
-    @Override
-    int maxEntries() {
-        return 10;
-    }
 
-    @Override
-    long maxCallBytes() {
-        return MAX_MESSAGE;
-    }
 
-    @Override
-    long maxEntryBytes() {
-        return MAX_MESSAGE;
-    }
 
-    @Override
-    String entryLimit() {
-        return "SNS's limit of 256 KiB (262144 bytes) per message, attributes included";
-    }
 
     @Override
     long size(RecordEntries.Entry e) {
-        return e.body().length + ATTRIBUTE.length() + "String".length() + e.dedupId().length();
+        return withIdAttribute(e);
     }
 
     @Override

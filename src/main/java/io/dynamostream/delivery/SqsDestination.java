@@ -31,32 +31,17 @@ final class SqsDestination extends EntryDestination {
     private volatile String queueUrl;
 
     SqsDestination(AwsClients clients, AwsArn arn, URI endpoint, MessageFormat format) {
-        super(clients, arn, endpoint, format);
+        super(clients, arn, endpoint, format, new Limits(10, MAX_MESSAGE, MAX_MESSAGE,
+                "SQS's limit of 1 MiB (1048576 bytes) per message, attributes included"));
     }
 
-    @Override
-    int maxEntries() {
-        return 10;
-    }
 
-    @Override
-    long maxCallBytes() {
-        return MAX_MESSAGE;
-    }
 
-    @Override
-    long maxEntryBytes() {
-        return MAX_MESSAGE;
-    }
 
-    @Override
-    String entryLimit() {
-        return "SQS's limit of 1 MiB (1048576 bytes) per message, attributes included";
-    }
 
     @Override
     long size(RecordEntries.Entry e) {
-        return e.body().length + ATTRIBUTE.length() + "String".length() + e.dedupId().length();
+        return withIdAttribute(e);
     }
 
     @Override

@@ -5,10 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +33,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 class AttachTest {
 
     private static final AtomicInteger TABLES = new AtomicInteger();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration SLOW = Duration.ofSeconds(4);
 
     private final Dynamo dynamo = Dynamo.local();
@@ -64,18 +59,8 @@ class AttachTest {
                 "count", count));
     }
 
-    private static void deleteFaults() {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
-                    LocalDynamoDbTestResource.endpoint().resolve("/_local/faults")).DELETE().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    private void deleteFaults() {
+        dynamo.deleteFaults();
     }
 
     /** {@code POST /} for a LATEST subscription; the answer and how long it took. */

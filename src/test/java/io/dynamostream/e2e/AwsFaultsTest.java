@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -51,7 +47,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 class AwsFaultsTest {
 
     private static final AtomicInteger TABLES = new AtomicInteger();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final Dynamo dynamo = Dynamo.local();
     private final TestCleanup cleanup = new TestCleanup();
@@ -96,17 +91,7 @@ class AwsFaultsTest {
     }
 
     private void deleteFaults() {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
-                    LocalDynamoDbTestResource.endpoint().resolve("/_local/faults")).DELETE().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        dynamo.deleteFaults();
     }
 
     private static List<String> keys(Receiver r) {

@@ -102,6 +102,11 @@ public final class Dynamo {
         }
     }
 
+    /** Clears every injected fault ({@code DELETE /_local/faults}). */
+    public void deleteFaults() {
+        send(HttpRequest.newBuilder(endpoint.resolve("/_local/faults")).DELETE().build());
+    }
+
     /** GETs a {@code /_local} hook. */
     public JsonNode get(String path) {
         return send(HttpRequest.newBuilder(endpoint.resolve("/_local/" + path)).GET().build());
