@@ -18,21 +18,39 @@ import java.time.Duration;
  * @param onFailure what happens to a batch that is given up ({@code on_failure}, default {@code stop}; {@code skip}
  *        when an on-failure destination is set, as in Lambda)
  * @param destination the destination's own options: endpoint, message format, on-failure destination
+ * @param mapping filters, partial batch responses, tumbling windows and parallel batches per shard
  */
 public record DeliverySettings(int batchSize, Duration batchingWindow, int maximumRetryAttempts,
-        Duration maximumRecordAge, boolean bisectOnError, OnFailure onFailure, DestinationOptions destination) {
+        Duration maximumRecordAge, boolean bisectOnError, OnFailure onFailure, DestinationOptions destination,
+        MappingOptions mapping) {
 
     public DeliverySettings {
         if (destination == null) {
             destination = DestinationOptions.NONE;
         }
+        if (mapping == null) {
+            mapping = MappingOptions.NONE;
+        }
+    }
+
+    /** Settings without the event-source-mapping options (no filter, no window, one batch per shard). */
+    public DeliverySettings(int batchSize, Duration batchingWindow, int maximumRetryAttempts,
+            Duration maximumRecordAge, boolean bisectOnError, OnFailure onFailure, DestinationOptions destination) {
+        this(batchSize, batchingWindow, maximumRetryAttempts, maximumRecordAge, bisectOnError, onFailure, destination,
+                MappingOptions.NONE);
+    }
+
+    /** These settings with other event-source-mapping options. */
+    public DeliverySettings withMapping(MappingOptions options) {
+        return new DeliverySettings(batchSize, batchingWindow, maximumRetryAttempts, maximumRecordAge, bisectOnError,
+                onFailure, destination, options);
     }
 
     /** Settings without destination options (an HTTP URL, no on-failure destination). */
     public DeliverySettings(int batchSize, Duration batchingWindow, int maximumRetryAttempts,
             Duration maximumRecordAge, boolean bisectOnError, OnFailure onFailure) {
         this(batchSize, batchingWindow, maximumRetryAttempts, maximumRecordAge, bisectOnError, onFailure,
-                DestinationOptions.NONE);
+                DestinationOptions.NONE, MappingOptions.NONE);
     }
 
     public static final int DEFAULT_BATCH_SIZE = 100;
