@@ -2,6 +2,8 @@ package io.dynamostream.api;
 
 import java.util.List;
 
+import org.jboss.logging.Logger;
+
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -38,6 +40,8 @@ import io.dynamostream.subscription.SubscriptionRequest;
 @Tag(name = "Subscriptions", description = "Resource-style API, with per-shard progress on GET /subscriptions/{id}.")
 @Produces(MediaType.APPLICATION_JSON)
 public class SubscriptionsResource {
+
+    private static final Logger LOG = Logger.getLogger(SubscriptionsResource.class);
 
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
@@ -106,9 +110,17 @@ public class SubscriptionsResource {
         if (request == null) {
             throw new BadRequestException("request body is required: {\"table_name\": ..., \"url\": ...}");
         }
-        Subscription s = supervisor.register(request.validate(), Subscription.Source.API);
+        SubscriptionRequest.Valid valid = request.validate();
+        Subscription s = supervisor.register(valid, Subscription.Source.API);
+        if (request.disabled()) {
+            // Lambda's Enabled: false: registered, but not reading until resumed
+            s = supervisor.pause(s.id()).orElse(s);
+        }
+        for (String warning : valid.warnings()) {
+            LOG.warnf("Subscription %s (table %s): %s", s.id(), s.tableName(), warning);
+        }
         return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false,
-                java.util.Optional.empty())).build();
+                java.util.Optional.empty()).withWarnings(valid.warnings())).build();
     }
 
     static Response deleted(StreamSupervisor supervisor, String id) {
