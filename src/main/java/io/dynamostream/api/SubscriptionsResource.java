@@ -28,8 +28,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 
+import io.dynamostream.delivery.DestinationCheck;
 import io.dynamostream.delivery.StopNotifications;
 import io.dynamostream.reading.StreamSupervisor;
+import io.dynamostream.subscription.FieldError;
+import io.dynamostream.subscription.InvalidSubscriptionException;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionRequest;
@@ -46,9 +49,11 @@ public class SubscriptionsResource {
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
     private final StopNotifications notifications;
+    private final DestinationCheck checks;
 
-    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor,
-            StopNotifications notifications) {
+    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor, StopNotifications notifications,
+            DestinationCheck checks) {
+        this.checks = checks;
         this.registry = registry;
         this.supervisor = supervisor;
         this.notifications = notifications;
@@ -77,7 +82,7 @@ public class SubscriptionsResource {
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @CustomDeserialization(StrictRequestReader.class)
     public Response create(SubscriptionRequest request) {
-        return created(supervisor, request);
+        return created(supervisor, checks, request);
     }
 
     @GET
@@ -106,11 +111,16 @@ public class SubscriptionsResource {
         return deleted(supervisor, id);
     }
 
-    static Response created(StreamSupervisor supervisor, SubscriptionRequest request) {
+    static Response created(StreamSupervisor supervisor, DestinationCheck checks, SubscriptionRequest request) {
         if (request == null) {
             throw new BadRequestException("request body is required: {\"table_name\": ..., \"url\": ...}");
         }
         SubscriptionRequest.Valid valid = request.validate();
+        List<FieldError> missing = checks.missing(valid, request.fieldName("url"),
+                request.onFailureDestinationField());
+        if (!missing.isEmpty()) {
+            throw new InvalidSubscriptionException(missing);
+        }
         Subscription s = supervisor.register(valid, Subscription.Source.API);
         if (request.disabled()) {
             // Lambda's Enabled: false: registered, but not reading until resumed

@@ -215,6 +215,18 @@ public record SubscriptionRequest(
                 functionResponseTypes, tumblingWindowInSeconds, parallelizationFactor, enabled, how);
     }
 
+    /** The name of one of our fields as this request spelled it ({@code url} may have been {@code FunctionName}). */
+    public String fieldName(String field) {
+        return (given == null ? LambdaNames.Given.NONE : given).name(field);
+    }
+
+    /** The on-failure destination's field as this request spelled it. */
+    public String onFailureDestinationField() {
+        return destinationConfig != null && destinationConfig.has("OnFailure")
+                ? "DestinationConfig.OnFailure.Destination"
+                : "destination_config.on_failure.destination";
+    }
+
     /** Whether the request asks to be registered disabled ({@code enabled: false}, Lambda's {@code Enabled}). */
     public boolean disabled() {
         return enabled != null && enabled.isBoolean() && !enabled.booleanValue();
