@@ -41,6 +41,9 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * </ul>
  * prints a table, and stops every process it started (also on failure or Ctrl-C).
  *
+ * <p>{@code -Dbench.only=destinations} runs only the P2 drain into ElasticMQ (SQS) and kinesalite (Kinesis) next to a
+ * bare SDK loop ({@link DestinationDrain}, issue 12; not part of a full run).
+ *
  * <p>{@code -Dbench.only=scale} runs only the scale mode ({@link Scale}, issue 13; not part of a full run: it takes
  * minutes: about 2 on 2 cores for 100 and 1,000, and with 10,000 most of the time goes to its two startups): for each
  * N of {@code bench.scale.subscriptions} (default {@code 100,1000,10000}), N idle subscriptions over {@code
@@ -130,6 +133,16 @@ public final class Benchmark {
                     scale.run();
                 } finally {
                     scale.printTable();
+                }
+                return;
+            }
+            if (only.equals("destinations")) {
+                // issue 12: the drain into ElasticMQ and kinesalite, next to a bare SDK loop; servers of its own
+                DestinationDrain drain = new DestinationDrain(dynamo, jar, out, jvmArgs, env, resources::add);
+                try {
+                    drain.run();
+                } finally {
+                    drain.printTable();
                 }
                 return;
             }
