@@ -81,10 +81,7 @@ class ConfigFileStartupIT {
 
         JsonNode first = ServiceProcess.firstErrorRecord(output);
         assertEquals("dynamo-stream could not start: Subscription file " + file.toAbsolutePath()
-                + ", line 4: entry 1: unknown key 'batchsize' (allowed: table_name, url, starting_position, secret, "
-                + "previous_secret, headers, batch_size, maximum_batching_window_in_seconds, maximum_retry_attempts, "
-                + "maximum_record_age_in_seconds, bisect_batch_on_function_error, on_failure, endpoint_url, "
-                + "message_format, destination_config (or Lambda's DestinationConfig))",
+                + ", line 4: entry 1: unknown key 'batchsize' (allowed: " + SubscriptionRequest.allowedFields() + ")",
                 first.get("message").asText());
         assertFalse(first.has("exception"), "no stack trace at the default level: " + first);
         assertThat(output, not(containsString("Failed to start")));
