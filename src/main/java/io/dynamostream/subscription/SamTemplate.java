@@ -189,7 +189,8 @@ final class SamTemplate {
         if (arn == null) {
             return; // a Kafka or MQ mapping, which names its source otherwise
         }
-        String table = streamTable(resolver, arn, source + ": EventSourceArn");
+        String other = otherSource(resolver, arn);
+        String table = other != null ? null : streamTable(resolver, arn, source + ": EventSourceArn");
         if (table == null) {
             LOG.debugf("Template %s: %s is not on a DynamoDB stream; skipped", resolver.file(), source);
             return;
@@ -203,6 +204,25 @@ final class SamTemplate {
         request.put("FunctionName", functionName(resolver, function, source));
         copy(resolver, props, Set.of("EventSourceArn", "FunctionName"), source, false, request);
         entries.add(new Entry(request, resolver.resources().keyLine(id), source));
+    }
+
+    /**
+     * The resource an {@code EventSourceArn: !GetAtt Resource.Arn} names when it is no table (a queue, a Kinesis
+     * stream, an MQ broker): its mapping is not ours, and its attributes need not resolve. Null otherwise.
+     */
+    private static String otherSource(SamTemplateResolver resolver, SamTemplateNode arn) {
+        if (!(arn instanceof SamTemplateNode.Fn fn) || !fn.name().equals("Fn::GetAtt")) {
+            return null;
+        }
+        String resource = null;
+        if (fn.argument() instanceof Scalar s && s.text() != null && s.text().indexOf('.') > 0) {
+            resource = s.text().substring(0, s.text().indexOf('.'));
+        } else if (fn.argument() instanceof SamTemplateNode.ListNode list && !list.items().isEmpty()
+                && list.items().get(0) instanceof Scalar s) {
+            resource = s.text();
+        }
+        String type = resource == null ? null : resolver.type(resource);
+        return type == null || type.startsWith("AWS::DynamoDB::") ? null : resource;
     }
 
     /**

@@ -108,7 +108,7 @@ class SamTemplateTest {
             throws Exception {
         List<SamTemplate.Entry> entries = SamTemplate.entries(CLOUDFORMATION, n -> null);
 
-        assertEquals(1, entries.size(), "the SQS mapping is not ours; the prod-only one is not created: " + entries);
+        assertEquals(1, entries.size(), "the SQS and Kinesis mappings are not ours; the prod-only one is not created: " + entries);
         assertEquals("event source mapping OrdersMapping", entries.get(0).source());
         assertEquals(lineOf(CLOUDFORMATION, "\"OrdersMapping\""), entries.get(0).line());
         assertEquals(json("""
