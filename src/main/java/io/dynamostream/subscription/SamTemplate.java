@@ -30,9 +30,9 @@ import io.dynamostream.subscription.SamTemplateNode.Scalar;
  * {@code AWS::Serverless::Function} event of {@code Type: DynamoDB} and every {@code AWS::Lambda::EventSourceMapping}
  * on a DynamoDB stream becomes one subscription, as Lambda's event-source mapping would be on AWS. The table is the one
  * the stream belongs to ({@code !GetAtt Table.StreamArn} names the table resource, whose {@code TableName} or else
- * logical id is its name; a literal stream ARN names its table); the destination is the function, invoked by name (its
- * {@code FunctionName}, else its logical id, which is how {@code sam local start-lambda} knows it) at
- * {@code AWS_ENDPOINT_URL_LAMBDA}. The event's properties are passed on with Lambda's names, their intrinsic functions
+ * logical id is its name; a literal stream ARN names its table); the destination is the function, by its ARN in the
+ * template's region and account, so that it is invoked by name (its {@code FunctionName}, else its logical id, which
+ * is how {@code sam local start-lambda} knows it) at {@code AWS_ENDPOINT_URL_LAMBDA}. The event's properties are passed on with Lambda's names, their intrinsic functions
  * resolved (see {@link SamTemplateResolver}).
  * <p>
  * Strict like the YAML file: a property of the event that Lambda does not have for a DynamoDB stream, or a value
@@ -66,8 +66,8 @@ final class SamTemplate {
     /**
      * One subscription of the template, before validation.
      *
-     * @param request the subscription's fields: {@code table_name}, {@code FunctionName} and the event's properties
-     *        in Lambda's names, as {@code SubscriptionRequest.fromJson} reads them
+     * @param request the subscription's fields: {@code table_name}, {@code FunctionName} (the function's ARN) and the
+     *        event's properties in Lambda's names, as {@code SubscriptionRequest.fromJson} reads them
      * @param line the line of the event (or event-source mapping) in the template
      * @param source what the template calls it, e.g. {@code function Processor, event Stream}
      */
@@ -102,7 +102,39 @@ final class SamTemplate {
     }
 
     /**
-     * The subscriptions of a template, in the order of its resources and events.
+     * The subscriptions of a template, validated as requests are. An event with {@code Enabled: false} is not
+     * registered (a disabled mapping does not poll); the warnings of a valid one (filters that can never match) are
+     * logged with its line.
+     *
+     * @throws SubscriptionFile.InvalidFileException naming the file, the line and the event of the first problem
+     */
+    static List<SubscriptionRequest.Valid> read(Path file, Function<String, String> env) {
+        List<SubscriptionRequest.Valid> valid = new ArrayList<>();
+        for (Entry entry : entries(file, env)) {
+            SubscriptionRequest request;
+            SubscriptionRequest.Valid subscription;
+            try {
+                request = SubscriptionRequest.fromJson(entry.request());
+                subscription = request.validate();
+            } catch (InvalidSubscriptionException e) {
+                throw new SubscriptionFile.InvalidFileException(file, entry.line(), entry.source() + " is invalid: "
+                        + e.getMessage().replaceFirst("^invalid subscription: ", ""));
+            }
+            if (request.disabled()) {
+                LOG.infof("Template %s, line %d: %s has Enabled: false and is not registered, as a disabled Lambda "
+                        + "mapping does not poll", file, entry.line(), entry.source());
+                continue;
+            }
+            for (String warning : subscription.warnings()) {
+                LOG.warnf("Template %s, line %d: %s: %s", file, entry.line(), entry.source(), warning);
+            }
+            valid.add(subscription);
+        }
+        return valid;
+    }
+
+    /**
+     * The subscriptions of a template, in the order of its resources and events, before validation.
      *
      * @param env the environment: {@code AWS_REGION} (or {@code AWS_DEFAULT_REGION}) gives {@code AWS::Region},
      *        {@code us-east-1} without it
@@ -172,7 +204,7 @@ final class SamTemplate {
                         "Stream")) + "'");
             }
             request.put("table_name", table);
-            request.put("FunctionName", resolver.functionName(id));
+            request.put("FunctionName", resolver.functionArn(id));
             copy(resolver, props, Set.of("Stream"), source, true, request);
             entries.add(new Entry(request, events.keyLine(name), source));
         });
@@ -236,21 +268,17 @@ final class SamTemplate {
     }
 
     /**
-     * The name of the function an event-source mapping invokes: a function of the template ({@code !Ref Fn},
-     * {@code !GetAtt Fn.Arn}) by its name, which sam local knows; any other value (a name, an ARN) as written.
+     * The function an event-source mapping invokes: a function of the template ({@code !Ref Fn},
+     * {@code !GetAtt Fn.Arn}, or its name written out) by its ARN in the template's region and account; any other
+     * value (another function's name or ARN) as written.
      */
     private static String functionName(SamTemplateResolver resolver, SamTemplateNode node, String source) {
         String value = resolver.text(node, source + ": FunctionName");
-        String prefix = "arn:aws:lambda:" + resolver.region() + ":" + resolver.account() + ":function:";
-        if (value.startsWith(prefix)) {
-            String name = value.substring(prefix.length());
-            for (String id : resolver.resources().entries().keySet()) {
-                if ("AWS::Serverless::Function".equals(resolver.type(id))
-                        || "AWS::Lambda::Function".equals(resolver.type(id))) {
-                    if (resolver.functionName(id).equals(name)) {
-                        return name;
-                    }
-                }
+        for (String id : resolver.resources().entries().keySet()) {
+            if (("AWS::Serverless::Function".equals(resolver.type(id))
+                    || "AWS::Lambda::Function".equals(resolver.type(id)))
+                    && (resolver.functionName(id).equals(value) || resolver.functionArn(id).equals(value))) {
+                return resolver.functionArn(id);
             }
         }
         return value;

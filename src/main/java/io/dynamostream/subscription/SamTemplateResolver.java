@@ -301,7 +301,7 @@ final class SamTemplateResolver {
                 value = arn("dynamodb", "table/" + table);
             }
         } else if (FUNCTION_TYPES.contains(type) && attribute.equals("Arn")) {
-            value = arn("lambda", "function:" + functionName(resource));
+            value = functionArn(resource);
         } else if (type.equals("AWS::SQS::Queue")) {
             String queue = nameProperty(resource, "QueueName", "FifoQueue");
             value = attribute.equals("Arn") ? arn("sqs", queue) : attribute.equals("QueueName") ? queue : null;
@@ -343,6 +343,11 @@ final class SamTemplateResolver {
     /** A function's name: its {@code FunctionName} when set, else its logical id (how sam local knows it). */
     String functionName(String logicalId) {
         return named(logicalId, "FunctionName", null);
+    }
+
+    /** A function's ARN in the template's region and account. */
+    String functionArn(String logicalId) {
+        return arn("lambda", "function:" + functionName(logicalId));
     }
 
     private String nameProperty(String logicalId, String property, String fifoProperty) {

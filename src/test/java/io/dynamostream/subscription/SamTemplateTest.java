@@ -93,7 +93,8 @@ class SamTemplateTest {
         assertEquals("function PeopleStreamFunction, event PeopleChanges", entry.source());
         assertEquals(lineOf(EXAMPLE, "PeopleChanges:"), entry.line());
         assertEquals(json("""
-                {"table_name": "People", "FunctionName": "PeopleStreamFunction",
+                {"table_name": "People", "FunctionName": "arn:aws:lambda:eu-west-1:123456789012:function:PeopleStreamFunction",
+                 
                  "StartingPosition": "TRIM_HORIZON", "BatchSize": 25, "MaximumBatchingWindowInSeconds": 1,
                  "MaximumRetryAttempts": 2, "BisectBatchOnFunctionError": true,
                  "FunctionResponseTypes": ["ReportBatchItemFailures"],
@@ -112,11 +113,12 @@ class SamTemplateTest {
         assertEquals("event source mapping OrdersMapping", entries.get(0).source());
         assertEquals(lineOf(CLOUDFORMATION, "\"OrdersMapping\""), entries.get(0).line());
         assertEquals(json("""
-                {"table_name": "orders-dev", "FunctionName": "local-orders-handler", "StartingPosition": "LATEST",
-                 "BatchSize": 10, "ParallelizationFactor": 2, "TumblingWindowInSeconds": 30, "Enabled": true,
+                {"table_name": "orders-dev", "FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:local-orders-handler",
+                 "StartingPosition": "LATEST",
+                 "BatchSize": 10, "ParallelizationFactor": 2, "Enabled": true,
                  "DestinationConfig": {"OnFailure":
                      {"Destination": "arn:aws:sns:us-east-1:123456789012:orders-dev-failures"}}}
-                """), entries.get(0).request(), "Tags ignored, \"true\" taken as a boolean, the function by name");
+                """), entries.get(0).request(), "Tags ignored, \"true\" taken as a boolean, the function by its ARN");
     }
 
     @Test
@@ -131,7 +133,8 @@ class SamTemplateTest {
             List<SamTemplate.Entry> entries = entries(file);
 
             assertEquals("People", entries.get(0).request().get("table_name").asText(), stream);
-            assertEquals("Handler", entries.get(0).request().get("FunctionName").asText(), stream);
+            assertEquals("arn:aws:lambda:eu-west-1:123456789012:function:Handler",
+                    entries.get(0).request().get("FunctionName").asText(), stream);
         }
     }
 
@@ -182,7 +185,8 @@ class SamTemplateTest {
         JsonNode request = entries(file).get(0).request();
 
         assertEquals(json("""
-                {"table_name": "test-local-people", "FunctionName": "test-handler", "StartingPosition": "LATEST",
+                {"table_name": "test-local-people", "FunctionName": "arn:aws:lambda:eu-west-1:123456789012:function:test-handler",
+                 "StartingPosition": "LATEST",
                  "BatchSize": 7, "BisectBatchOnFunctionError": true, "MaximumRetryAttempts": 3,
                  "FilterCriteria": {"Filters": [{"Pattern":
                      "{\\"dynamodb\\": {\\"NewImage\\": {\\"note\\": {\\"S\\": [\\"${HOME}\\"]}}}}"}]},
@@ -192,7 +196,7 @@ class SamTemplateTest {
     }
 
     @Test
-    void givenAnEventSourceMappingToAFunctionOfTheTemplate_whenReadByRefOrArn_thenTheFunctionIsInvokedByName()
+    void givenAnEventSourceMappingToAFunctionOfTheTemplate_whenReadByRefOrArn_thenItIsThatFunctionsArn()
             throws Exception {
         for (String function : List.of("!Ref Fn", "!GetAtt Fn.Arn", "people-handler")) {
             Path file = template("""
@@ -217,7 +221,8 @@ class SamTemplateTest {
             JsonNode request = entries(file).get(0).request();
 
             assertEquals(json("""
-                    {"table_name": "Table", "FunctionName": "people-handler", "StartingPosition": "TRIM_HORIZON"}
+                    {"table_name": "Table", "FunctionName": "arn:aws:lambda:eu-west-1:123456789012:function:people-handler",
+                     "StartingPosition": "TRIM_HORIZON"}
                     """), request, function);
         }
     }
