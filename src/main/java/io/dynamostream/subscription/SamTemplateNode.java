@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 import io.dynamostream.guard.Redaction;
 
@@ -90,6 +91,11 @@ sealed interface SamTemplateNode {
     private static SamTemplateNode read(Path file, JsonParser parser) throws IOException {
         JsonToken token = parser.currentToken();
         int line = parser.currentTokenLocation().getLineNr();
+        if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+            // the parser would give the alias's name as a text: refused rather than read wrong
+            throw new SubscriptionFile.InvalidFileException(file, line, "YAML aliases (*" + yaml.getText()
+                    + ") are not read in a template: write the value out");
+        }
         String tag = parser.canReadTypeId() && parser.getTypeId() instanceof String t ? t : null;
         SamTemplateNode node = switch (token) {
             case START_OBJECT -> {

@@ -347,7 +347,7 @@ class SamTemplateTest {
     }
 
     @Test
-    void givenASyntaxErrorOrADuplicateKey_whenRead_thenTheErrorNamesTheLine() throws Exception {
+    void givenASyntaxErrorADuplicateKeyOrAnAlias_whenRead_thenTheErrorNamesTheLine() throws Exception {
         Path broken = template("Resources:\n  A:\n    Type: [not closed\n");
         assertEquals("<file>, line 3: while parsing a flow sequence: expected ',' or ']', but got <stream end>",
                 error(broken, () -> entries(broken)));
@@ -356,6 +356,11 @@ class SamTemplateTest {
                 + "StartingPosition: TRIM_HORIZON"));
         assertEquals("<file>, line 19: key 'StartingPosition' is given twice in the same mapping",
                 error(twice, () -> entries(twice)));
+
+        Path alias = template(function("Stream: !GetAtt People.StreamArn\nStartingPosition: &start LATEST\n"
+                + "FunctionResponseTypes: [*start]"));
+        assertEquals("<file>, line 19: YAML aliases (*start) are not read in a template: write the value out",
+                error(alias, () -> entries(alias)));
     }
 
     @Test
