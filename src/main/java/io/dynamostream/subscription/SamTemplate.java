@@ -284,9 +284,17 @@ final class SamTemplate {
         return value;
     }
 
-    /** Copies the event's properties into the request, resolved and typed as CloudFormation would take them. */
+    /**
+     * Copies the event's properties into the request, resolved and typed as CloudFormation would take them.
+     * {@code StartingPosition} is required, as Lambda requires it for a stream (the API's LATEST default would hide
+     * a template that does not deploy).
+     */
     private static void copy(SamTemplateResolver resolver, MapNode props, Set<String> handled, String source,
             boolean sam, ObjectNode request) {
+        if (props.get("StartingPosition") == null) {
+            throw resolver.error(props, source + ": StartingPosition is required for a DynamoDB stream (LATEST or "
+                    + "TRIM_HORIZON), as Lambda requires it");
+        }
         props.entries().forEach((key, node) -> {
             if (handled.contains(key)) {
                 return;

@@ -335,6 +335,14 @@ class SamTemplateTest {
     }
 
     @Test
+    void givenNoStartingPosition_whenRead_thenTheErrorSaysItIsRequired() throws Exception {
+        Path file = template(function("Stream: !GetAtt People.StreamArn\nBatchSize: 10"));
+
+        assertEquals("<file>, line 17: function Handler, event Changes: StartingPosition is required for a DynamoDB "
+                + "stream (LATEST or TRIM_HORIZON), as Lambda requires it", error(file, () -> entries(file)));
+    }
+
+    @Test
     void givenAQueueByRef_whenUsedAsDestination_thenTheErrorSaysToUseItsArn() throws Exception {
         Path file = template(function("Stream: !GetAtt People.StreamArn\nStartingPosition: LATEST\n"
                 + "DestinationConfig: {OnFailure: {Destination: !Ref Dlq}}") + """
