@@ -3,7 +3,9 @@ package io.dynamostream.subscription;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -70,8 +72,16 @@ final class SamTemplate {
      *        event's properties in Lambda's names, as {@code SubscriptionRequest.fromJson} reads them
      * @param line the line of the event (or event-source mapping) in the template
      * @param source what the template calls it, e.g. {@code function Processor, event Stream}
+     * @param fieldLines the line of each field of {@code request} that the template wrote as a property, so that an
+     *        invalid value is reported on its own line
      */
-    record Entry(ObjectNode request, int line, String source) {
+    record Entry(ObjectNode request, int line, String source, Map<String, Integer> fieldLines) {
+
+        /** The line of the field an error names ({@code BatchSize}, {@code DestinationConfig.OnFailure...}). */
+        int lineOf(String field) {
+            String head = field.split("[.\\[]", 2)[0];
+            return fieldLines.getOrDefault(head, line);
+        }
     }
 
     private SamTemplate() {
@@ -117,7 +127,8 @@ final class SamTemplate {
                 request = SubscriptionRequest.fromJson(entry.request());
                 subscription = request.validate();
             } catch (InvalidSubscriptionException e) {
-                throw new SubscriptionFile.InvalidFileException(file, entry.line(), entry.source() + " is invalid: "
+                int line = e.errors().isEmpty() ? entry.line() : entry.lineOf(e.errors().get(0).field());
+                throw new SubscriptionFile.InvalidFileException(file, line, entry.source() + " is invalid: "
                         + e.getMessage().replaceFirst("^invalid subscription: ", ""));
             }
             if (request.disabled()) {
@@ -206,7 +217,7 @@ final class SamTemplate {
             request.put("table_name", table);
             request.put("FunctionName", resolver.functionArn(id));
             copy(resolver, props, Set.of("Stream"), source, true, request);
-            entries.add(new Entry(request, events.keyLine(name), source));
+            entries.add(new Entry(request, events.keyLine(name), source, fieldLines(props, "Stream")));
         });
     }
 
@@ -235,7 +246,14 @@ final class SamTemplate {
         request.put("table_name", table);
         request.put("FunctionName", functionName(resolver, function, source));
         copy(resolver, props, Set.of("EventSourceArn", "FunctionName"), source, false, request);
-        entries.add(new Entry(request, resolver.resources().keyLine(id), source));
+        entries.add(new Entry(request, resolver.resources().keyLine(id), source, fieldLines(props, "EventSourceArn")));
+    }
+
+    /** Each property's line, under the request's field name; the table's under {@code table_name}. */
+    private static Map<String, Integer> fieldLines(MapNode props, String tableProperty) {
+        Map<String, Integer> lines = new HashMap<>(props.keyLines());
+        lines.put("table_name", props.keyLine(tableProperty));
+        return Map.copyOf(lines);
     }
 
     /**

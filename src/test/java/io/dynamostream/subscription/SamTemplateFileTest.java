@@ -95,15 +95,34 @@ class SamTemplateFileTest {
     }
 
     @Test
-    void givenAnInvalidValue_whenRead_thenTheErrorNamesTheEventsLineAndTheProperty() throws IOException {
+    void givenAnInvalidValue_whenRead_thenTheErrorNamesItsLineTheEventAndTheProperty() throws IOException {
         Path file = template("template.yaml", event("StartingPosition: LATEST\nBatchSize: 0"));
 
         SubscriptionFile.InvalidFileException e = assertThrows(SubscriptionFile.InvalidFileException.class,
                 () -> read(file));
 
-        assertEquals("Subscription file " + file.toAbsolutePath() + ", line 14: function Handler, event Changes is "
+        assertEquals("Subscription file " + file.toAbsolutePath() + ", line 19: function Handler, event Changes is "
                 + "invalid: BatchSize: must be an integer from 1 to 10000", e.getMessage());
-        assertEquals(14, e.line());
+        assertEquals(19, e.line());
+    }
+
+    @Test
+    void givenAnInvalidNestedValueOrTableName_whenRead_thenTheErrorIsOnThatPropertysLine() throws IOException {
+        Path file = template("template.yaml", event("""
+                StartingPosition: LATEST
+                DestinationConfig:
+                  OnFailure:
+                    Destination: not-an-arn
+                """));
+        assertEquals(19, assertThrows(SubscriptionFile.InvalidFileException.class, () -> read(file)).line());
+
+        Path shortName = template("template.yaml", event("StartingPosition: LATEST").replace("People", "Pe"));
+        SubscriptionFile.InvalidFileException e = assertThrows(SubscriptionFile.InvalidFileException.class,
+                () -> read(shortName));
+        assertEquals(17, e.line(), e.getMessage());
+        assertEquals("Subscription file " + shortName.toAbsolutePath() + ", line 17: function Handler, event Changes "
+                + "is invalid: table_name: must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'",
+                e.getMessage());
     }
 
     @Test
