@@ -34,8 +34,8 @@ import io.dynamostream.subscription.SamTemplateNode.Scalar;
  * the stream belongs to ({@code !GetAtt Table.StreamArn} names the table resource, whose {@code TableName} or else
  * logical id is its name; a literal stream ARN names its table); the destination is the function, by its ARN in the
  * template's region and account, so that it is invoked by name (its {@code FunctionName}, else its logical id, which
- * is how {@code sam local start-lambda} knows it) at {@code AWS_ENDPOINT_URL_LAMBDA}. The event's properties are passed on with Lambda's names, their intrinsic functions
- * resolved (see {@link SamTemplateResolver}).
+ * is how {@code sam local start-lambda} knows it) at {@code AWS_ENDPOINT_URL_LAMBDA}. The event's properties are
+ * passed on with Lambda's names, their intrinsic functions resolved (see {@link SamTemplateResolver}).
  * <p>
  * Strict like the YAML file: a property of the event that Lambda does not have for a DynamoDB stream, or a value
  * that cannot be resolved locally, is an {@link SubscriptionFile.InvalidFileException} naming the file and the line.

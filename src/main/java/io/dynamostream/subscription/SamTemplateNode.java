@@ -147,7 +147,7 @@ sealed interface SamTemplateNode {
                 .map(String::strip).toList());
     }
 
-    /** {@code !Ref x} is {@code Ref}, {@code !Condition x} is {@code Condition}, any other {@code !Name} is Fn::Name. */
+    /** {@code !Ref x} is {@code Ref}, {@code !Condition x} is {@code Condition}, any other {@code !Name} Fn::Name. */
     private static SamTemplateNode shortForm(String tag, SamTemplateNode node) {
         if (tag == null || tag.isEmpty() || tag.contains(":")) {
             return node; // no tag, or a standard YAML tag such as tag:yaml.org,2002:str

@@ -25,9 +25,9 @@ import io.dynamostream.subscription.SamTemplateNode.Scalar;
 
 /**
  * Resolves the intrinsic functions of one template to plain values, the way CloudFormation would for a stack
- * deployed locally: {@code Ref} (parameters by their {@code Default}, pseudo parameters, resources), {@code Fn::GetAtt},
- * {@code Fn::Sub}, {@code Fn::Join}, {@code Fn::Select}, {@code Fn::Split}, {@code Fn::FindInMap}, {@code Fn::If} and
- * the {@code Conditions} they use. A resource resolves to the name it has locally: its name property
+ * deployed locally: {@code Ref} (parameters by their {@code Default}, pseudo parameters, resources),
+ * {@code Fn::GetAtt}, {@code Fn::Sub}, {@code Fn::Join}, {@code Fn::Select}, {@code Fn::Split},
+ * {@code Fn::FindInMap}, {@code Fn::If} and the {@code Conditions} they use. A resource resolves to the name it has locally: its name property
  * ({@code TableName}, {@code FunctionName}, {@code QueueName}, {@code TopicName}) when set, else its logical id; an ARN
  * is built from that name, the region and the account.
  * <p>
@@ -143,7 +143,7 @@ final class SamTemplateResolver {
         };
     }
 
-    /** A value that must be text (a name, an ARN): numbers and booleans are taken as their text, as CloudFormation does. */
+    /** A value that must be text (a name, an ARN); a number or boolean is taken as its text, as CloudFormation does. */
     String text(SamTemplateNode node, String what) {
         JsonNode value = resolve(node);
         if (value.isTextual() || value.isNumber() || value.isBoolean()) {
@@ -237,8 +237,8 @@ final class SamTemplateResolver {
         }
         SamTemplateNode fallback = p.get("Default");
         if (fallback == null) {
-            throw error(at, "Ref " + name + ": parameter " + name + " (line " + parameters.keyLine(name) + ") has no Default, and "
-                    + "dynamo-stream takes no parameter overrides: give it a Default");
+            throw error(at, "Ref " + name + ": parameter " + name + " (line " + parameters.keyLine(name)
+                    + ") has no Default, and dynamo-stream takes no parameter overrides: give it a Default");
         }
         if (!(fallback instanceof Scalar s) || s.value().isNull() || s.value().isContainerNode()) {
             throw error(fallback, "parameter " + name + ": Default must be a text value");
