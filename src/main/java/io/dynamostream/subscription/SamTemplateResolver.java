@@ -27,9 +27,9 @@ import io.dynamostream.subscription.SamTemplateNode.Scalar;
  * Resolves the intrinsic functions of one template to plain values, the way CloudFormation would for a stack
  * deployed locally: {@code Ref} (parameters by their {@code Default}, pseudo parameters, resources),
  * {@code Fn::GetAtt}, {@code Fn::Sub}, {@code Fn::Join}, {@code Fn::Select}, {@code Fn::Split},
- * {@code Fn::FindInMap}, {@code Fn::If} and the {@code Conditions} they use. A resource resolves to the name it has locally: its name property
- * ({@code TableName}, {@code FunctionName}, {@code QueueName}, {@code TopicName}) when set, else its logical id; an ARN
- * is built from that name, the region and the account.
+ * {@code Fn::FindInMap}, {@code Fn::If} and the {@code Conditions} they use. A resource resolves to the name it has
+ * locally: its name property ({@code TableName}, {@code FunctionName}, {@code QueueName}, {@code TopicName}) when
+ * set, else its logical id; an ARN is built from that name, the region and the account.
  * <p>
  * What has no local value ({@code Fn::ImportValue}, a parameter without a default, an unknown resource, an attribute
  * this class does not know) is an {@link SubscriptionFile.InvalidFileException} naming the file and the line.
