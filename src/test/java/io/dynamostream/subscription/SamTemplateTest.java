@@ -127,7 +127,9 @@ class SamTemplateTest {
                 "{Fn::GetAtt: [People, StreamArn]}", "{\"Fn::GetAtt\": \"People.StreamArn\"}",
                 "!Sub '${People.StreamArn}'", "!Sub ['${S}', {S: !GetAtt People.StreamArn}]",
                 "arn:aws:dynamodb:eu-west-1:123456789012:table/People/stream/2026-12-01T10:00:00.000",
-                "!Sub 'arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${People}/stream/x'")) {
+                "!Sub 'arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${People}/stream/x'",
+                "!Join ['', [!GetAtt People.StreamArn]]", "!Select [1, [x, !GetAtt People.StreamArn]]",
+                "!Select [0, !Split [',', !Sub '${People.StreamArn},${!NotAVariable}']]")) {
             Path file = template(function("Stream: " + stream + "\nStartingPosition: LATEST"));
 
             List<SamTemplate.Entry> entries = entries(file);
