@@ -66,6 +66,10 @@ import io.dynamostream.guard.Redaction;
  * or a boolean ({@code true}, {@code false}, any case) when the result is one. A quoted literal such as
  * {@code "500"} stays text and is refused, as it is in the API.
  * <p>
+ * A SAM or CloudFormation template (top-level {@code Resources}, {@code AWSTemplateFormatVersion} or
+ * {@code Transform}) is read by {@link SamTemplate} instead: its DynamoDB event sources are the entries, and
+ * {@code ${NAME}} is not expanded from the environment, since there {@code ${...}} belongs to {@code Fn::Sub}.
+ * <p>
  * Strict on purpose: an unreadable file, a syntax error, an unknown key or an invalid entry is an
  * {@link InvalidFileException} naming the file and the line; the service does not start half-configured.
  */
@@ -110,6 +114,9 @@ public final class SubscriptionFile {
     public static List<SubscriptionRequest.Valid> read(Path file, Function<String, String> env) {
         if (!Files.isRegularFile(file)) {
             throw new InvalidFileException(file, 0, Files.exists(file) ? "is not a regular file" : "does not exist");
+        }
+        if (SamTemplate.isTemplate(file)) {
+            return SamTemplate.read(file, env); // a SAM or CloudFormation template: no ${NAME} expansion there
         }
         List<SubscriptionRequest.Valid> entries = new ArrayList<>();
         try (JsonParser parser = YAML.createParser(file.toFile())) {
