@@ -122,8 +122,7 @@ public final class BatchDelivery {
         String first = records.get(0).dynamodb().sequenceNumber();
         String last = records.get(records.size() - 1).dynamodb().sequenceNumber();
         byte[] body = LambdaPayload.body(records, streamArn);
-        Destination.Message message = new Destination.Message(subscription, shardId,
-                WebhookSigner.batchId(subscription.id(), shardId, first, last), body, records);
+        Destination.Message message = message(records, first, last, body);
         int failed = failedAttempts;
         while (true) {
             if (!running.getAsBoolean()) {
@@ -145,6 +144,46 @@ public final class BatchDelivery {
             }
             Destination.Attempt attempt = destination.send(message);
             listener.attempted(attempt);
+            if (attempt instanceof Destination.Attempt.Delivered d && settings.mapping().reportBatchItemFailures()) {
+                BatchItemFailures.Verdict verdict = BatchItemFailures.read(d.response(), records);
+                if (verdict instanceof BatchItemFailures.WholeBatchFailed w) {
+                    // an answer that acknowledges nothing for sure is a failed invoke, bisected like any other
+                    attempt = new Destination.Attempt.Retryable(d.describe() + " but its batchItemFailures fail "
+                            + "the whole batch: " + w.reason(), null, d.outcome(), d.took());
+                } else if (verdict instanceof BatchItemFailures.DoneBefore partial) {
+                    String reason = d.describe() + " reporting " + partial.reported() + " failed record"
+                            + (partial.reported() == 1 ? "" : "s") + ", the first at sequence number "
+                            + partial.sequenceNumber();
+                    if (partial.firstFailed() > 0) {
+                        // the records before the first failure are done: checkpointed now, never sent again
+                        listener.delivered(records.subList(0, partial.firstFailed()), false);
+                        reason += ": " + partial.firstFailed() + " record" + (partial.firstFailed() == 1 ? "" : "s")
+                                + " before it acknowledged, the " + (records.size() - partial.firstFailed())
+                                + " from it retried";
+                        records = records.subList(partial.firstFailed(), records.size());
+                        whole = false;
+                        first = records.get(0).dynamodb().sequenceNumber();
+                        body = LambdaPayload.body(records, streamArn);
+                        message = message(records, first, last, body);
+                    } else {
+                        reason += " (the first of the batch): nothing acknowledged, the batch retried";
+                    }
+                    // the retry from the first failed record counts as an attempt, as on Lambda; split or not
+                    Destination.Attempt.Retryable retry = new Destination.Attempt.Retryable(reason, null,
+                            d.outcome(), d.took());
+                    failed++;
+                    listener.failed(attempt(failed) + " failed: " + reason);
+                    if (!settings.retriesForever() && failed > settings.maximumRetryAttempts()) {
+                        return giveUp(records, first, last, body, "delivery to " + redactedUrl() + " failed after "
+                                + failed + " attempts; last: " + reason, listener, new InvocationRecord.Failure(
+                                        InvocationRecord.RETRY_ATTEMPTS_EXHAUSTED, failed, retry));
+                    }
+                    if (!pause(backoff.backoff(failed), retry, attempt(failed), "")) {
+                        return STOPPED;
+                    }
+                    continue;
+                }
+            }
             switch (attempt) {
                 case Destination.Attempt.Delivered d -> {
                     listener.delivered(records, whole);
@@ -206,6 +245,12 @@ public final class BatchDelivery {
                 }
             }
         }
+    }
+
+    /** The message of these records: its delivery id is the same for the same records, across restarts too. */
+    private Destination.Message message(List<Record> records, String first, String last, byte[] body) {
+        return new Destination.Message(subscription, shardId,
+                WebhookSigner.batchId(subscription.id(), shardId, first, last), body, records);
     }
 
     /** "attempt 2/10", or "attempt 2" when retrying forever: the number the README promises in the WARN line. */
