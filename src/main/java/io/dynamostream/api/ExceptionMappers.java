@@ -53,9 +53,6 @@ public class ExceptionMappers {
 
     @ServerExceptionMapper
     public Response malformedJson(JsonProcessingException e) {
-        if (e instanceof StrictRequestReader.UnknownFieldsException unknown) {
-            return unknownFields(unknown.fields());
-        }
         if (e instanceof UnrecognizedPropertyException unknown) {
             return unknownFields(List.of(unknown.getPropertyName()));
         }
@@ -78,8 +75,7 @@ public class ExceptionMappers {
 
     /** Each unknown field of a request, with every field the request may have (as the YAML file lists them). */
     private static Response unknownFields(List<String> fields) {
-        List<String> message = List.of("unknown field (allowed: " + String.join(", ", SubscriptionRequest.FIELDS)
-                + ")");
+        List<String> message = List.of("unknown field (allowed: " + SubscriptionRequest.allowedFields() + ")");
         return json(400, new ErrorBody("invalid subscription",
                 fields.stream().map(field -> new FieldError(field, message)).toList()));
     }
@@ -103,6 +99,9 @@ public class ExceptionMappers {
     public Response web(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException json) {
             return malformedJson(json);
+        }
+        if (e.getCause() instanceof InvalidSubscriptionException invalid) {
+            return invalid(invalid);
         }
         int status = e.getResponse().getStatus();
         String message = switch (status) {

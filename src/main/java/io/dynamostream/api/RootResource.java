@@ -26,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 
+import io.dynamostream.delivery.DestinationCheck;
 import io.dynamostream.delivery.StopNotifications;
 import io.dynamostream.reading.StreamSupervisor;
 import io.dynamostream.subscription.Subscription;
@@ -42,8 +43,11 @@ public class RootResource {
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
     private final StopNotifications notifications;
+    private final DestinationCheck checks;
 
-    RootResource(SubscriptionRegistry registry, StreamSupervisor supervisor, StopNotifications notifications) {
+    RootResource(SubscriptionRegistry registry, StreamSupervisor supervisor, StopNotifications notifications,
+            DestinationCheck checks) {
+        this.checks = checks;
         this.registry = registry;
         this.supervisor = supervisor;
         this.notifications = notifications;
@@ -81,7 +85,7 @@ public class RootResource {
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @CustomDeserialization(StrictRequestReader.class)
     public Response create(SubscriptionRequest request) {
-        return SubscriptionsResource.created(supervisor, request);
+        return SubscriptionsResource.created(supervisor, checks, request);
     }
 
     /** Removes a subscription: 204, or 404 when the id is unknown. */

@@ -17,6 +17,7 @@ import io.dynamostream.guard.Redaction;
 import io.dynamostream.subscription.AwsArn;
 import io.dynamostream.subscription.DeliverySettings;
 import io.dynamostream.subscription.DestinationOptions;
+import io.dynamostream.subscription.MappingOptions;
 import io.dynamostream.subscription.ShardProgress;
 import io.dynamostream.subscription.StartingPosition;
 import io.dynamostream.subscription.StopNotification;
@@ -117,13 +118,24 @@ public final class SubscriptionView {
             @Schema(description = "Progress on each shard; only on GET /subscriptions/{id}")
             @JsonProperty("shards") List<ShardProgress> shards,
             @Schema(description = "The error notification of the last stop and its fate; absent when the "
-                    + "subscription never stopped") @JsonProperty("notification") Notification notification) {
+                    + "subscription never stopped") @JsonProperty("notification") Notification notification,
+            @Schema(description = "Only in the answer to a registration: what was accepted but cannot work as "
+                    + "written, e.g. a filter pattern that never matches a DynamoDB record",
+                    example = "[\"filter_criteria.filters[0].pattern: numeric matching on 'dynamodb.NewImage.n.N' "
+                            + "never matches: ...\"]")
+            @JsonProperty("warnings") List<String> warnings) {
 
         static Detail of(Subscription s, boolean withShards, Optional<StopNotification> notification) {
             return new Detail(s.id(), s.tableName(), Redaction.url(s.url()), s.status(), s.error(),
                     s.startingPosition(), s.source(), s.createdAt().toString(), s.signed(), maskedHeaders(s),
                     Settings.of(s.settings(), s.url()), withShards ? s.shards() : null,
-                    notification.map(Notification::of).orElse(null));
+                    notification.map(Notification::of).orElse(null), null);
+        }
+
+        /** This view with the registration's warnings (none: no field). */
+        Detail withWarnings(List<String> list) {
+            return new Detail(id, tableName, url, status, error, startingPosition, source, createdAt, signed, headers,
+                    settings, shards, notification, list.isEmpty() ? null : List.copyOf(list));
         }
 
         private static Map<String, String> maskedHeaders(Subscription s) {
@@ -166,7 +178,16 @@ public final class SubscriptionView {
             @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("message_format") String messageFormat,
             @Schema(description = "Lambda's on-failure destination, when one is set")
             @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("destination_config")
-            DestinationConfig destinationConfig) {
+            DestinationConfig destinationConfig,
+            @Schema(description = "The event filters, when there are some: a record is delivered when it matches "
+                    + "one") @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("filter_criteria")
+            FilterCriteria filterCriteria,
+            @Schema(required = true, description = "[] or [\"ReportBatchItemFailures\"]")
+            @JsonProperty("function_response_types") List<String> functionResponseTypes,
+            @Schema(required = true, minimum = "0", maximum = "900", example = "0")
+            @JsonProperty("tumbling_window_in_seconds") int tumblingWindowInSeconds,
+            @Schema(required = true, minimum = "1", maximum = "10", example = "1")
+            @JsonProperty("parallelization_factor") int parallelizationFactor) {
 
         static Settings of(DeliverySettings d, java.net.URI url) {
             DestinationOptions o = d.destination();
@@ -178,8 +199,23 @@ public final class SubscriptionView {
                     o.endpointUrl() == null ? null : o.endpointUrl().toString(),
                     messages ? o.messageFormat().name().toLowerCase(Locale.ROOT) : null,
                     o.onFailure() == null ? null
-                            : new DestinationConfig(new OnFailureDestination(Redaction.url(o.onFailure()))));
+                            : new DestinationConfig(new OnFailureDestination(Redaction.url(o.onFailure()))),
+                    d.mapping().filtered() ? new FilterCriteria(d.mapping().filterPatterns().stream()
+                            .map(Filter::new).toList()) : null,
+                    d.mapping().reportBatchItemFailures() ? List.of(MappingOptions.REPORT_BATCH_ITEM_FAILURES)
+                            : List.of(),
+                    (int) d.mapping().tumblingWindow().toSeconds(), d.mapping().parallelizationFactor());
         }
+    }
+
+    /** {@code filter_criteria} as a request sends it. */
+    @RegisterForReflection
+    public record FilterCriteria(@JsonProperty("filters") List<Filter> filters) {
+    }
+
+    /** One filter: its JSON pattern, as text. */
+    @RegisterForReflection
+    public record Filter(@JsonProperty("pattern") String pattern) {
     }
 
     /** {@code destination_config} as a request sends it. */

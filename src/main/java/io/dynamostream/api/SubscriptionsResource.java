@@ -2,6 +2,8 @@ package io.dynamostream.api;
 
 import java.util.List;
 
+import org.jboss.logging.Logger;
+
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -26,8 +28,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 
+import io.dynamostream.delivery.DestinationCheck;
 import io.dynamostream.delivery.StopNotifications;
 import io.dynamostream.reading.StreamSupervisor;
+import io.dynamostream.subscription.FieldError;
+import io.dynamostream.subscription.InvalidSubscriptionException;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import io.dynamostream.subscription.SubscriptionRequest;
@@ -39,12 +44,16 @@ import io.dynamostream.subscription.SubscriptionRequest;
 @Produces(MediaType.APPLICATION_JSON)
 public class SubscriptionsResource {
 
+    private static final Logger LOG = Logger.getLogger(SubscriptionsResource.class);
+
     private final SubscriptionRegistry registry;
     private final StreamSupervisor supervisor;
     private final StopNotifications notifications;
+    private final DestinationCheck checks;
 
-    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor,
-            StopNotifications notifications) {
+    SubscriptionsResource(SubscriptionRegistry registry, StreamSupervisor supervisor, StopNotifications notifications,
+            DestinationCheck checks) {
+        this.checks = checks;
         this.registry = registry;
         this.supervisor = supervisor;
         this.notifications = notifications;
@@ -73,7 +82,7 @@ public class SubscriptionsResource {
     @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @CustomDeserialization(StrictRequestReader.class)
     public Response create(SubscriptionRequest request) {
-        return created(supervisor, request);
+        return created(supervisor, checks, request);
     }
 
     @GET
@@ -102,13 +111,26 @@ public class SubscriptionsResource {
         return deleted(supervisor, id);
     }
 
-    static Response created(StreamSupervisor supervisor, SubscriptionRequest request) {
+    static Response created(StreamSupervisor supervisor, DestinationCheck checks, SubscriptionRequest request) {
         if (request == null) {
             throw new BadRequestException("request body is required: {\"table_name\": ..., \"url\": ...}");
         }
-        Subscription s = supervisor.register(request.validate(), Subscription.Source.API);
+        SubscriptionRequest.Valid valid = request.validate();
+        List<FieldError> missing = checks.missing(valid, request.fieldName("url"),
+                request.onFailureDestinationField());
+        if (!missing.isEmpty()) {
+            throw new InvalidSubscriptionException(missing);
+        }
+        Subscription s = supervisor.register(valid, Subscription.Source.API);
+        if (request.disabled()) {
+            // Lambda's Enabled: false: registered, but not reading until resumed
+            s = supervisor.pause(s.id()).orElse(s);
+        }
+        for (String warning : valid.warnings()) {
+            LOG.warnf("Subscription %s (table %s): %s", s.id(), s.tableName(), warning);
+        }
         return Response.created(RootResource.location(s.id())).entity(SubscriptionView.Detail.of(s, false,
-                java.util.Optional.empty())).build();
+                java.util.Optional.empty()).withWarnings(valid.warnings())).build();
     }
 
     static Response deleted(StreamSupervisor supervisor, String id) {

@@ -48,6 +48,8 @@ import io.micrometer.core.instrument.Timer;
  * trimmed before they were read), {@code dynamo_stream_records_skipped_total{subscription,table}},
  * {@code dynamo_stream_dead_letters_total{subscription,table}}: each at 0 from a subscription's registration on</li>
  * <li>{@code dynamo_stream_subscriptions{status}}</li>
+ * <li>Lambda's event counts {@link EventCount} ({@code dynamo_stream_polled_event_count_total}, ...,
+ * {subscription,table}), each from its first event, and {@code dynamo_stream_records_filtered_total}</li>
  * </ul>
  */
 @ApplicationScoped
@@ -181,6 +183,43 @@ public class StreamMetrics {
         return "http";
     }
 
+    /**
+     * Lambda's event-source-mapping event counts (CloudWatch's {@code PolledEventCount}, ...), under the
+     * {@code dynamo_stream_} prefix in snake case. Each series of a subscription appears with its first event: an idle
+     * subscription costs none of them.
+     */
+    public enum EventCount {
+        /** Records read from the stream for the subscription (before filters): {@code PolledEventCount}. */
+        POLLED("dynamo_stream_polled_event_count", "Records read from the stream for the subscription"),
+        /** Records that matched no filter: {@code FilteredOutEventCount}. */
+        FILTERED_OUT("dynamo_stream_filtered_out_event_count", "Records that matched no filter and were not sent"),
+        /** Records in attempts, retries included: {@code InvokedEventCount}. */
+        INVOKED("dynamo_stream_invoked_event_count", "Records sent in delivery attempts, retries included"),
+        /** Records in failed attempts: {@code FailedInvokeEventCount}. */
+        FAILED_INVOKE("dynamo_stream_failed_invoke_event_count", "Records in delivery attempts that failed"),
+        /** Records given up (retries exhausted, too old, refused): {@code DroppedEventCount}. */
+        DROPPED("dynamo_stream_dropped_event_count", "Records given up: retries exhausted, too old or refused"),
+        /** Records whose invocation record the on-failure destination took: {@code OnFailureDestinationDeliveredEventCount}. */
+        ON_FAILURE_DELIVERED("dynamo_stream_on_failure_destination_delivered_event_count",
+                "Records given up whose invocation record reached the on-failure destination");
+
+        final String metric;
+        final String description;
+
+        EventCount(String metric, String description) {
+            this.metric = metric;
+            this.description = description;
+        }
+    }
+
+    /** Adds {@code records} to one of Lambda's event counts (ignored once the subscription is removed). */
+    public void count(String subscriptionId, EventCount kind, int records) {
+        Subscribed s = subscriptions.get(subscriptionId);
+        if (s != null && records > 0) {
+            s.count(kind, records);
+        }
+    }
+
     /** One delivery attempt ended (ignored once the subscription is removed). */
     public void attempt(String subscriptionId, String table, AttemptOutcome outcome, Duration took) {
         Subscribed s = subscriptions.get(subscriptionId);
@@ -263,6 +302,10 @@ public class StreamMetrics {
         final Counter skipped;
         final Counter deadLetters;
         private final Counter[] attempts = new Counter[AttemptOutcome.values().length];
+        /** Lambda's event counts, each made on its first event; guarded by this for creation. */
+        private final Counter[] events = new Counter[EventCount.values().length];
+        /** {@code dynamo_stream_records_filtered_total}, the name for the filtered-out count. */
+        private Counter filtered;
         private volatile Timer duration;
         /** Shard being read → age of the last record acknowledged on it (seconds); read by scrapes without a lock. */
         private final Map<String, Long> ages = new ConcurrentHashMap<>();
@@ -320,6 +363,34 @@ public class StreamMetrics {
             timer.record(took);
         }
 
+        void count(EventCount kind, int n) {
+            Counter counter = events[kind.ordinal()];
+            Counter also = kind == EventCount.FILTERED_OUT ? filtered : null;
+            if (counter == null || kind == EventCount.FILTERED_OUT && also == null) {
+                synchronized (this) {
+                    if (removed) {
+                        return;
+                    }
+                    counter = events[kind.ordinal()];
+                    if (counter == null) {
+                        counter = Counter.builder(kind.metric).description(kind.description).tags(tags)
+                                .register(meters);
+                        events[kind.ordinal()] = counter;
+                    }
+                    if (kind == EventCount.FILTERED_OUT && filtered == null) {
+                        filtered = Counter.builder("dynamo_stream_records_filtered")
+                                .description("Records that matched no filter_criteria filter").tags(tags)
+                                .register(meters);
+                    }
+                    also = kind == EventCount.FILTERED_OUT ? filtered : null;
+                }
+            }
+            counter.increment(n);
+            if (also != null) {
+                also.increment(n);
+            }
+        }
+
         synchronized void age(String shardId, long seconds) {
             if (removed) {
                 return;
@@ -371,9 +442,11 @@ public class StreamMetrics {
                     meters.remove(m);
                 }
             }
-            for (Counter c : attempts) {
-                if (c != null) {
-                    meters.remove(c);
+            for (Counter[] all : new Counter[][] {attempts, events, {filtered}}) {
+                for (Counter c : all) {
+                    if (c != null) {
+                        meters.remove(c);
+                    }
                 }
             }
         }

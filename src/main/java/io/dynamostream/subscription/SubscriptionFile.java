@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.node.BigIntegerNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
@@ -70,15 +71,22 @@ import io.dynamostream.guard.Redaction;
  */
 public final class SubscriptionFile {
 
-    private static final List<String> TEXT_KEYS = List.of("table_name", "url", "starting_position", "secret",
-            "previous_secret", "on_failure", "endpoint_url", "message_format");
-    /** Keys whose value is a mapping checked by validate() (Lambda's spelling too). */
-    private static final List<String> MAPPING_KEYS = List.of("destination_config", "DestinationConfig");
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SubscriptionFile.class);
+
+    /**
+     * Keys whose value is a mapping or a list checked by validate() (Lambda's spelling too), and the fields Lambda
+     * ignores here, whatever their shape.
+     */
+    private static final List<String> TREE_KEYS = List.of("destination_config", "DestinationConfig", "filter_criteria",
+            "FilterCriteria", "function_response_types", "FunctionResponseTypes", "MetricsConfig", "Tags",
+            "LoggingConfig");
     /** Keys whose value is a number or a boolean; read as scalars of any type, checked by validate(). */
     private static final List<String> SCALAR_KEYS = List.of("batch_size", "maximum_batching_window_in_seconds",
-            "maximum_retry_attempts", "maximum_record_age_in_seconds", "bisect_batch_on_function_error");
-    private static final String ALLOWED_KEYS = String.join(", ", SubscriptionRequest.FIELDS) + " (or Lambda's "
-            + String.join(", ", SubscriptionRequest.ALIASES) + ")";
+            "maximum_retry_attempts", "maximum_record_age_in_seconds", "bisect_batch_on_function_error",
+            "tumbling_window_in_seconds", "parallelization_factor", "enabled", "BatchSize",
+            "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
+            "BisectBatchOnFunctionError", "TumblingWindowInSeconds", "ParallelizationFactor", "Enabled");
+    private static final String ALLOWED_KEYS = SubscriptionRequest.allowedFields();
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
 
@@ -139,62 +147,74 @@ public final class SubscriptionFile {
     private static void readEntries(Path file, JsonParser parser, List<SubscriptionRequest.Valid> entries,
             Function<String, String> env) throws IOException {
         JsonToken token;
+        int skipped = 0;
         while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
             int line = line(parser.currentTokenLocation());
             if (token != JsonToken.START_OBJECT) {
-                throw new InvalidFileException(file, line, "entry " + (entries.size() + 1)
+                throw new InvalidFileException(file, line, "entry " + (entries.size() + skipped + 1)
                         + " must be a mapping with table_name and url");
             }
-            SubscriptionRequest request = readEntry(file, parser, entries.size() + 1, env);
             try {
-                entries.add(request.validate());
+                SubscriptionRequest request = readEntry(file, parser, entries.size() + skipped + 1, env);
+                SubscriptionRequest.Valid valid = request.validate();
+                if (request.disabled()) {
+                    skipped++;
+                    LOG.infof("Subscription file %s, line %d: entry %d (table %s) has enabled: false and is not "
+                            + "registered, as a disabled Lambda mapping does not poll", file, line,
+                            entries.size() + skipped, valid.tableName());
+                    continue;
+                }
+                for (String warning : valid.warnings()) {
+                    LOG.warnf("Subscription file %s, line %d: entry %d: %s", file, line, entries.size() + skipped + 1,
+                            warning);
+                }
+                entries.add(valid);
             } catch (InvalidSubscriptionException e) {
-                throw new InvalidFileException(file, line, "entry " + (entries.size() + 1) + " is invalid: "
+                throw new InvalidFileException(file, line, "entry " + (entries.size() + skipped + 1) + " is invalid: "
                         + e.getMessage().replaceFirst("^invalid subscription: ", ""));
             }
         }
     }
 
-    /** Reads one entry mapping, so an unknown key is reported on its own line (Jackson would point past it). */
+    /**
+     * Reads one entry mapping into a request, so an unknown key is reported on its own line (Jackson would point past
+     * it). Keys may be ours or Lambda's (CreateEventSourceMapping's names).
+     */
     private static SubscriptionRequest readEntry(Path file, JsonParser parser, int number,
             Function<String, String> env) throws IOException {
-        Map<String, String> values = new HashMap<>();
-        Map<String, JsonNode> scalars = new HashMap<>();
-        Map<String, String> headers = null;
-        JsonNode config = null;
+        ObjectNode entry = JsonNodeFactory.instance.objectNode();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
             int line = line(parser.currentTokenLocation());
-            if (!SubscriptionRequest.FIELDS.contains(key) && !SubscriptionRequest.ALIASES.contains(key)) {
+            if (!LambdaNames.isKnown(key)) {
                 throw new InvalidFileException(file, line, "entry " + number + ": unknown key '" + Redaction.text(key)
                         + "' (allowed: " + ALLOWED_KEYS + ")");
             }
             JsonToken value = parser.nextToken();
             if (key.equals("headers")) {
-                headers = readHeaders(file, parser, number, env);
+                Map<String, String> headers = readHeaders(file, parser, number, env);
+                if (headers != null) {
+                    ObjectNode h = entry.putObject(key);
+                    headers.forEach(h::put);
+                }
                 continue;
             }
             if (SCALAR_KEYS.contains(key)) {
-                scalars.put(key, readScalar(file, parser, number, key, env));
+                entry.set(key, readScalar(file, parser, number, key, env));
                 continue;
             }
-            if (MAPPING_KEYS.contains(key)) {
-                config = value == JsonToken.VALUE_NULL ? null
-                        : expandTree(parser.readValueAsTree(), env, file, line, number, key);
+            if (TREE_KEYS.contains(key)) {
+                entry.set(key, value == JsonToken.VALUE_NULL ? null
+                        : expandTree(parser.readValueAsTree(), env, file, line, number, key));
                 continue;
             }
             if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
                 throw new InvalidFileException(file, line, "entry " + number + ": '" + key + "' must be a text value");
             }
-            String text = value == JsonToken.VALUE_NULL ? null
-                    : expand(parser.getText(), env, file, line(parser.currentTokenLocation()), number, key);
-            values.put(key, text);
+            entry.set(key, value == JsonToken.VALUE_NULL ? null : TextNode.valueOf(
+                    expand(parser.getText(), env, file, line(parser.currentTokenLocation()), number, key)));
         }
-        return new SubscriptionRequest(values.get("table_name"), values.get("url"), values.get("starting_position"),
-                values.get("secret"), values.get("previous_secret"), headers, scalars.get(SCALAR_KEYS.get(0)),
-                scalars.get(SCALAR_KEYS.get(1)), scalars.get(SCALAR_KEYS.get(2)), scalars.get(SCALAR_KEYS.get(3)),
-                scalars.get(SCALAR_KEYS.get(4)), values.get("on_failure"), values.get("endpoint_url"),
-                values.get("message_format"), config);
+        return SubscriptionRequest.fromJson(entry);
     }
 
     /**
@@ -210,7 +230,7 @@ public final class SubscriptionFile {
             return TextNode.valueOf(expand(node.textValue(), env, file, line, entry, key));
         }
         if (node.isObject()) {
-            com.fasterxml.jackson.databind.node.ObjectNode out = JsonNodeFactory.instance.objectNode();
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
             node.properties().forEach(e -> out.set(e.getKey(),
                     expandTree(e.getValue(), env, file, line, entry, key + "." + e.getKey())));
             return out;

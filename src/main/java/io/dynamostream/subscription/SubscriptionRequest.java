@@ -16,14 +16,20 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import io.dynamostream.guard.Redaction;
@@ -113,7 +119,46 @@ public record SubscriptionRequest(
                 + ".Destination are accepted too). Every batch given up is sent there as Lambda's invocation record, and "
                 + "the subscription goes on (on_failure then defaults to skip)")
         @JsonAlias("DestinationConfig") @JsonInclude(JsonInclude.Include.NON_NULL)
-        @JsonProperty("destination_config") JsonNode destinationConfig) {
+        @JsonProperty("destination_config") JsonNode destinationConfig,
+        @Schema(implementation = FilterCriteriaSchema.class, description = "Lambda's event filtering: "
+                + "{\"filters\": [{\"pattern\": \"<JSON pattern>\"}]} (Lambda's FilterCriteria.Filters[].Pattern "
+                + "too), up to 5 filters; a record is delivered when it matches any of them, the others are counted "
+                + "and their checkpoint advances. Patterns see the record as Lambda sends it, e.g. "
+                + "{\"dynamodb\": {\"NewImage\": {\"status\": {\"S\": [\"active\"]}}}}")
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("filter_criteria") JsonNode filterCriteria,
+        @Schema(type = SchemaType.ARRAY, implementation = String.class, enumeration = {"ReportBatchItemFailures"},
+                description = "[\"ReportBatchItemFailures\"]: a 2xx body {\"batchItemFailures\": [{\"itemIdentifier\": "
+                        + "\"<SequenceNumber>\"}]} acknowledges only the records before the lowest failed one, and "
+                        + "the batch is retried from there (Lambda: FunctionResponseTypes)")
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("function_response_types")
+        JsonNode functionResponseTypes,
+        @Schema(implementation = Integer.class, minimum = "0", maximum = "900", defaultValue = "0",
+                description = "Tumbling window in seconds: each invoke carries Lambda's window fields and the state "
+                        + "the receiver returned for the window (Lambda: TumblingWindowInSeconds); 0 for none")
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("tumbling_window_in_seconds")
+        JsonNode tumblingWindowInSeconds,
+        @Schema(implementation = Integer.class, minimum = "1", maximum = "10", defaultValue = "1",
+                description = "Batches of one shard in flight at once, records spread by a hash of the item's Keys "
+                        + "so that changes of one item stay in order (Lambda: ParallelizationFactor)")
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("parallelization_factor")
+        JsonNode parallelizationFactor,
+        @Schema(implementation = Boolean.class, defaultValue = "true", description = "false registers the "
+                + "subscription PAUSED (API) or leaves the entry out (file, template), as a disabled Lambda mapping "
+                + "(Lambda: Enabled)")
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("enabled") JsonNode enabled,
+        @Schema(hidden = true) @JsonIgnore LambdaNames.Given given) {
+
+    /** The canonical form without the event-source-mapping fields (as before they existed). */
+    public SubscriptionRequest(String tableName, String url, String startingPosition, String secret,
+            String previousSecret, Map<String, String> headers, JsonNode batchSize,
+            JsonNode maximumBatchingWindowInSeconds, JsonNode maximumRetryAttempts, JsonNode maximumRecordAgeInSeconds,
+            JsonNode bisectBatchOnFunctionError, String onFailure, String endpointUrl, String messageFormat,
+            JsonNode destinationConfig) {
+        this(tableName, url, startingPosition, secret, previousSecret, headers, batchSize,
+                maximumBatchingWindowInSeconds, maximumRetryAttempts, maximumRecordAgeInSeconds,
+                bisectBatchOnFunctionError, onFailure, endpointUrl, messageFormat, destinationConfig, null, null,
+                null, null, null, null);
+    }
 
     /**
      * Every field a request may have, in the order of the components. The API refuses any other field and the YAML
@@ -122,14 +167,85 @@ public record SubscriptionRequest(
     public static final List<String> FIELDS = List.of("table_name", "url", "starting_position", "secret",
             "previous_secret", "headers", "batch_size", "maximum_batching_window_in_seconds", "maximum_retry_attempts",
             "maximum_record_age_in_seconds", "bisect_batch_on_function_error", "on_failure", "endpoint_url",
-            "message_format", "destination_config");
+            "message_format", "destination_config", "filter_criteria", "function_response_types",
+            "tumbling_window_in_seconds", "parallelization_factor", "enabled");
 
-    /** Other names a request may use for a field: Lambda's own {@code DestinationConfig}. */
-    public static final List<String> ALIASES = List.of("DestinationConfig");
+    /** Lambda's names a request may use instead (CreateEventSourceMapping's fields), see {@link LambdaNames}. */
+    public static final List<String> ALIASES = LambdaNames.NAMES;
+
+    private static final ObjectMapper BINDER = new ObjectMapper();
+
+    /** Every field a request may have, in both spellings, for "unknown field (allowed: ...)". */
+    public static String allowedFields() {
+        return LambdaNames.allowed();
+    }
+
+    /**
+     * A request from a JSON object (an API body, a YAML entry, a template's mapping) whose fields use our names,
+     * Lambda's CreateEventSourceMapping names, or both.
+     *
+     * @throws InvalidSubscriptionException for unknown fields, a field given twice, an invalid EventSourceArn or
+     *         FunctionName, or a value of a type that cannot be read (e.g. headers that are not an object)
+     */
+    public static SubscriptionRequest fromJson(ObjectNode node) {
+        LambdaNames.Normalised n = LambdaNames.normalise(node);
+        if (!n.errors().isEmpty()) {
+            throw new InvalidSubscriptionException(n.errors());
+        }
+        SubscriptionRequest bound;
+        try {
+            bound = BINDER.treeToValue(n.entry(), SubscriptionRequest.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String field = "body";
+            if (e instanceof JsonMappingException m && !m.getPath().isEmpty()
+                    && m.getPath().get(0).getFieldName() != null) {
+                field = m.getPath().get(0).getFieldName();
+            }
+            String expected = field.equals("headers") ? "must be an object of header name to text value"
+                    : "must be a string";
+            throw new InvalidSubscriptionException(List.of(new FieldError(n.given().name(field), List.of(expected))));
+        }
+        return bound.withGiven(n.given());
+    }
+
+    private SubscriptionRequest withGiven(LambdaNames.Given how) {
+        return new SubscriptionRequest(tableName, url, startingPosition, secret, previousSecret, headers, batchSize,
+                maximumBatchingWindowInSeconds, maximumRetryAttempts, maximumRecordAgeInSeconds,
+                bisectBatchOnFunctionError, onFailure, endpointUrl, messageFormat, destinationConfig, filterCriteria,
+                functionResponseTypes, tumblingWindowInSeconds, parallelizationFactor, enabled, how);
+    }
+
+    /** The name of one of our fields as this request spelled it ({@code url} may have been {@code FunctionName}). */
+    public String fieldName(String field) {
+        return (given == null ? LambdaNames.Given.NONE : given).name(field);
+    }
+
+    /** The on-failure destination's field as this request spelled it. */
+    public String onFailureDestinationField() {
+        return destinationConfig != null && destinationConfig.has("OnFailure")
+                ? "DestinationConfig.OnFailure.Destination"
+                : "destination_config.on_failure.destination";
+    }
+
+    /** Whether the request asks to be registered disabled ({@code enabled: false}, Lambda's {@code Enabled}). */
+    public boolean disabled() {
+        return enabled != null && enabled.isBoolean() && !enabled.booleanValue();
+    }
 
     /** The shape of {@code destination_config}, for the OpenAPI document. */
     @Schema(name = "DestinationConfig")
     record DestinationConfigSchema(@JsonProperty("on_failure") OnFailureSchema onFailure) {
+    }
+
+    /** The shape of {@code filter_criteria}, for the OpenAPI document. */
+    @Schema(name = "FilterCriteria")
+    record FilterCriteriaSchema(@JsonProperty("filters") List<FilterSchema> filters) {
+    }
+
+    /** One filter of {@code filter_criteria}, for the OpenAPI document. */
+    @Schema(name = "Filter")
+    record FilterSchema(@Schema(description = "A JSON pattern, as text (event-ruler / EventBridge syntax)",
+            example = "{\"eventName\": [\"INSERT\", \"MODIFY\"]}") @JsonProperty("pattern") String pattern) {
     }
 
     /** The shape of {@code destination_config.on_failure}, for the OpenAPI document. */
@@ -172,13 +288,27 @@ public record SubscriptionRequest(
             config = JsonNodeFactory.instance.objectNode();
             config.putObject("on_failure").put("destination", d.onFailure().toString());
         }
+        MappingOptions m = settings.mapping();
+        ObjectNode filters = null;
+        if (m.filtered()) {
+            filters = JsonNodeFactory.instance.objectNode();
+            ArrayNode list = filters.putArray("filters");
+            m.filterPatterns().forEach(pattern -> list.addObject().put("pattern", pattern));
+        }
+        ArrayNode types = null;
+        if (m.reportBatchItemFailures()) {
+            types = JsonNodeFactory.instance.arrayNode().add(MappingOptions.REPORT_BATCH_ITEM_FAILURES);
+        }
+        // the mapping options are written only when set: their defaults are Lambda's and never change
         return new SubscriptionRequest(tableName, url, startingPosition, secret, previousSecret, headers,
                 IntNode.valueOf(settings.batchSize()), IntNode.valueOf(seconds(settings.batchingWindow())),
                 IntNode.valueOf(settings.maximumRetryAttempts()),
                 IntNode.valueOf(settings.maximumRecordAge() == null ? -1 : seconds(settings.maximumRecordAge())),
                 BooleanNode.valueOf(settings.bisectOnError()), settings.onFailure().name().toLowerCase(Locale.ROOT),
                 d.endpointUrl() == null ? null : d.endpointUrl().toString(),
-                arn && isQueueLike(url) ? d.messageFormat().name().toLowerCase(Locale.ROOT) : null, config);
+                arn && isQueueLike(url) ? d.messageFormat().name().toLowerCase(Locale.ROOT) : null, config, filters,
+                types, m.windowed() ? IntNode.valueOf(seconds(m.tumblingWindow())) : null,
+                m.parallelizationFactor() == 1 ? null : IntNode.valueOf(m.parallelizationFactor()), null, null);
     }
 
     private static boolean isQueueLike(String url) {
@@ -233,10 +363,59 @@ public record SubscriptionRequest(
         Map<String, String> validHeaders = headers(errors);
         DestinationOptions destination = destinationOptions(uri, errors);
         DeliverySettings settings = settings(errors, destination);
-        if (!errors.isEmpty()) {
-            throw new InvalidSubscriptionException(errors);
+        List<String> warnings = new ArrayList<>();
+        MappingOptions mapping = mappingOptions(errors, warnings);
+        if (enabled != null && !enabled.isNull() && !enabled.isBoolean()) {
+            errors.add(new FieldError("enabled", List.of("must be true or false, not " + kind(enabled))));
         }
-        return new Valid(tableName, uri, position, validHeaders, secrets, settings);
+        LambdaNames.Given how = given == null ? LambdaNames.Given.NONE : given;
+        if (!errors.isEmpty()) {
+            throw new InvalidSubscriptionException(errors.stream()
+                    .map(e -> new FieldError(how.name(e.field()), e.messages())).toList());
+        }
+        warnings.addAll(0, how.warnings());
+        return new Valid(tableName, uri, position, validHeaders, secrets, settings.withMapping(mapping),
+                List.copyOf(warnings));
+    }
+
+    /**
+     * filter_criteria, function_response_types, tumbling_window_in_seconds and parallelization_factor; warnings
+     * about filter patterns that can never match a record.
+     */
+    private MappingOptions mappingOptions(List<FieldError> errors, List<String> warnings) {
+        String filterField = given != null && given.spelled().containsKey("filter_criteria") ? "FilterCriteria"
+                : "filter_criteria";
+        FilterPatterns.Checked filters = FilterPatterns.check(filterCriteria, filterField, errors);
+        warnings.addAll(filters.warnings());
+        boolean report = false;
+        if (functionResponseTypes != null && !functionResponseTypes.isNull()) {
+            String rule = "must be a list of response types: [] or [\"" + MappingOptions.REPORT_BATCH_ITEM_FAILURES
+                    + "\"] (the only type Lambda has for streams)";
+            if (!functionResponseTypes.isArray()) {
+                errors.add(new FieldError("function_response_types", List.of(rule + ", not "
+                        + kind(functionResponseTypes))));
+            } else {
+                for (JsonNode type : functionResponseTypes) {
+                    if (type.isTextual() && type.textValue().equals(MappingOptions.REPORT_BATCH_ITEM_FAILURES)) {
+                        report = true;
+                    } else {
+                        errors.add(new FieldError("function_response_types", List.of(rule + "; "
+                                + (type.isTextual() ? "'" + shown(type.textValue()) + "' is not one" : "not "
+                                        + kind(type)))));
+                    }
+                }
+            }
+        }
+        int window = integer(tumblingWindowInSeconds, "tumbling_window_in_seconds", 0, false, 0,
+                MappingOptions.MAX_TUMBLING_WINDOW_SECONDS, errors);
+        int factor = integer(parallelizationFactor, "parallelization_factor", 1, false, 1,
+                MappingOptions.MAX_PARALLELIZATION_FACTOR, errors);
+        if (window > 0 && factor > 1) {
+            errors.add(new FieldError("tumbling_window_in_seconds", List.of("cannot be combined with "
+                    + "parallelization_factor " + factor + ": a window's state belongs to one shard, delivered one "
+                    + "batch at a time (set parallelization_factor to 1)")));
+        }
+        return new MappingOptions(filters.patterns(), report, Duration.ofSeconds(window), factor);
     }
 
     /**
@@ -571,9 +750,34 @@ public record SubscriptionRequest(
      * @param headers custom headers, in the given order, unmodifiable
      * @param secrets signing secrets, current first; empty when deliveries are not signed
      * @param settings batching and failure handling
+     * @param warnings what was accepted but cannot work as written (a filter pattern that never matches a record,
+     *        an ignored Lambda field), for the response and the log; not stored
      */
     public record Valid(String tableName, URI url, StartingPosition startingPosition, Map<String, String> headers,
-            List<WebhookSecret> secrets, DeliverySettings settings) {
+            List<WebhookSecret> secrets, DeliverySettings settings, List<String> warnings) {
+
+        public Valid {
+            warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        }
+
+        /** Equal when everything but the warnings is (they follow from the rest, or from ignored fields). */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Valid v && tableName.equals(v.tableName) && url.equals(v.url)
+                    && startingPosition == v.startingPosition && headers.equals(v.headers)
+                    && secrets.equals(v.secrets) && settings.equals(v.settings);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(tableName, url, startingPosition, headers, secrets, settings);
+        }
+
+        /** A valid request without warnings. */
+        public Valid(String tableName, URI url, StartingPosition startingPosition, Map<String, String> headers,
+                List<WebhookSecret> secrets, DeliverySettings settings) {
+            this(tableName, url, startingPosition, headers, secrets, settings, List.of());
+        }
 
         /** A valid request without headers or secrets, with the default delivery settings. */
         public Valid(String tableName, URI url, StartingPosition startingPosition) {

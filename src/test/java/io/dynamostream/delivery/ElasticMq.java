@@ -48,6 +48,11 @@ public final class ElasticMq implements AutoCloseable {
         return "arn:aws:sqs:us-east-1:123456789012:" + name;
     }
 
+    /** Deletes the queue. */
+    public void delete(String name) {
+        sqs.deleteQueue(r -> r.queueUrl(sqs.getQueueUrl(q -> q.queueName(name)).queueUrl()));
+    }
+
     /** Every message now in the queue, in the order SQS hands them out, received and deleted. */
     public List<Message> drain(String name) {
         String url = sqs.getQueueUrl(r -> r.queueName(name)).queueUrl();

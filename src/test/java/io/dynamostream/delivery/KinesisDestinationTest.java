@@ -91,6 +91,23 @@ class KinesisDestinationTest {
                 .build()).build();
     }
 
+    /** Issue 12: at registration the stream's existence is asked; only Kinesis's own "not found" refuses it. */
+    @Test
+    void givenAStreamThatDoesNotExist_whenChecked_thenMissingNamesIt_andAnExistingOneOrAnUnreachableEndpointIsNot() {
+        DestinationCheck check = new DestinationCheck(aws.clients);
+        String existing = stream("checked-stream", 1);
+        java.net.URI endpoint = kinesalite.endpoint();
+
+        assertEquals(java.util.Optional.empty(), check.missing(java.net.URI.create(existing), endpoint));
+        String missing = check.missing(java.net.URI.create("arn:aws:kinesis:us-east-1:123456789012:stream/nope"),
+                endpoint).orElseThrow();
+        assertTrue(missing.startsWith("the Kinesis stream nope does not exist at "), missing);
+        assertTrue(missing.contains("ResourceNotFoundException"), missing);
+        // nobody listens there: the first delivery will tell, registration does not wait for it
+        assertEquals(java.util.Optional.empty(), check.missing(java.net.URI.create(
+                "arn:aws:kinesis:us-east-1:123456789012:stream/nope"), java.net.URI.create("http://127.0.0.1:9")));
+    }
+
     @Test
     void givenAStream_whenABatchIsDelivered_thenEachRecordIsAKinesisRecordKeyedByTheItemInStreamOrder()
             throws Exception {

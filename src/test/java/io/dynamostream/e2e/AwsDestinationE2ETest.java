@@ -128,18 +128,40 @@ class AwsDestinationE2ETest {
                 .body("errors[0].messages[0]", equalTo("must be an HTTP URL or an ARN, not a number"));
     }
 
+    /** Issue 12: a queue that does not exist is a 400 at registration when SQS can say so. */
     @Test
-    void givenAQueueThatDoesNotExist_whenRecordsArrive_thenTheSubscriptionIsInErrorWithSqssText() {
-        String table = dynamo.createTable(table("NoQueue"), StreamViewType.NEW_IMAGE);
-        String id = subscribe("{\"table_name\": \"" + table + "\", \"url\": \"arn:aws:sqs:us-east-1:123456789012:"
-                + "no-such-queue\", \"endpoint_url\": \"" + sqs.endpoint() + "\", \"starting_position\": "
-                + "\"TRIM_HORIZON\"}");
+    void givenAQueueThatDoesNotExist_whenRegistered_then400NamingTheFieldAndTheQueue() {
+        given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"" + table("NoQueue") + "\", \"url\": \"arn:aws:sqs:us-east-1:123456789012:"
+                        + "no-such-queue\", \"endpoint_url\": \"" + sqs.endpoint() + "\"}")
+                .post("/subscriptions")
+                .then().statusCode(400)
+                .body("errors[0].field", equalTo("url"))
+                .body("errors[0].messages[0]", containsString("the SQS queue no-such-queue does not exist"));
+        given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"" + table("NoQueue") + "\", \"url\": \"http://127.0.0.1:9/x\", "
+                        + "\"DestinationConfig\": {\"OnFailure\": {\"Destination\": \"arn:aws:sqs:us-east-1:"
+                        + "123456789012:no-such-dlq\"}}}")
+                .post("/subscriptions")
+                .then().statusCode(400)
+                .body("errors[0].field", equalTo("DestinationConfig.OnFailure.Destination"))
+                .body("errors[0].messages[0]", containsString("no-such-dlq does not exist"));
+    }
+
+    @Test
+    void givenAQueueDeletedAfterRegistration_whenRecordsArrive_thenTheSubscriptionIsInErrorWithSqssText() {
+        String table = dynamo.createTable(table("GoneQueue"), StreamViewType.NEW_IMAGE);
+        String queue = "gone-" + table.toLowerCase(java.util.Locale.ROOT);
+        String arn = sqs.create(queue);
+        String id = subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + arn + "\", \"endpoint_url\": \""
+                + sqs.endpoint() + "\", \"starting_position\": \"TRIM_HORIZON\"}");
+        sqs.delete(queue);
 
         dynamo.put(table, "x", 1);
 
         await().atMost(Duration.ofSeconds(20)).until(() -> "ERROR".equals(Api.status(id)));
         String error = Api.subscription(id).getString("error");
-        assertTrue(error.contains("no-such-queue") && (error.contains("NonExistentQueue")
+        assertTrue(error.contains(queue) && (error.contains("NonExistentQueue")
                 || error.contains("QueueDoesNotExist")), error);
     }
 

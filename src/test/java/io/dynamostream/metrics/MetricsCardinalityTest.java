@@ -111,6 +111,32 @@ class MetricsCardinalityTest {
         System.out.printf(Locale.ROOT, "default: %d series per subscription whatever its shards%n", perSubscription);
     }
 
+    /** Issue 11.7: Lambda's event counts appear with their first event, count per subscription, leave on removal. */
+    @Test
+    void givenLambdasEventCounts_whenCounted_thenSeriesAppearWithTheFirstEventAndLeaveWithTheSubscription() {
+        Service service = new Service(false, 10);
+        String id = service.subscribe("Orders");
+        String other = service.subscribe("Orders");
+        assertThat(service.scrape(), not(containsString("dynamo_stream_polled_event_count")));
+
+        service.metrics.count(id, StreamMetrics.EventCount.POLLED, 10);
+        service.metrics.count(id, StreamMetrics.EventCount.FILTERED_OUT, 7);
+        service.metrics.count(id, StreamMetrics.EventCount.POLLED, 5);
+        service.metrics.count(other, StreamMetrics.EventCount.DROPPED, 2);
+        String scrape = service.scrape();
+
+        String tags = "{subscription=\"" + id + "\",table=\"Orders\"";
+        assertEquals(15.0, value(scrape, "dynamo_stream_polled_event_count_total" + tags));
+        assertEquals(7.0, value(scrape, "dynamo_stream_filtered_out_event_count_total" + tags));
+        assertEquals(7.0, value(scrape, "dynamo_stream_records_filtered_total" + tags));
+        assertEquals(2.0, value(scrape, "dynamo_stream_dropped_event_count_total{subscription=\"" + other
+                + "\",table=\"Orders\""));
+        assertThat(scrape, not(containsString("dynamo_stream_invoked_event_count")));
+
+        service.registry.remove(id);
+        assertThat(service.scrape(), not(containsString(id)));
+    }
+
     @Test
     void givenPerShard_thenOneIteratorAgeSeriesPerSubscriptionAndShard() {
         int n = 50;

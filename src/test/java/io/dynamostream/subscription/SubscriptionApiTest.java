@@ -183,7 +183,11 @@ class SubscriptionApiTest {
         String allowed = "unknown field (allowed: table_name, url, starting_position, secret, previous_secret, "
                 + "headers, batch_size, maximum_batching_window_in_seconds, maximum_retry_attempts, "
                 + "maximum_record_age_in_seconds, bisect_batch_on_function_error, on_failure, endpoint_url, "
-                + "message_format, destination_config)";
+                + "message_format, destination_config, filter_criteria, function_response_types, "
+                + "tumbling_window_in_seconds, parallelization_factor, enabled (or Lambda's EventSourceArn, "
+                + "FunctionName, BatchSize, MaximumBatchingWindowInSeconds, StartingPosition, MaximumRetryAttempts, "
+                + "MaximumRecordAgeInSeconds, BisectBatchOnFunctionError, ParallelizationFactor, "
+                + "TumblingWindowInSeconds, FunctionResponseTypes, FilterCriteria, DestinationConfig, Enabled))";
         given().contentType(ContentType.JSON)
                 .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://127.0.0.1:9/x\", \"batchsize\": 5}")
                 .post(route)
@@ -275,7 +279,8 @@ class SubscriptionApiTest {
                 .body("settings", equalTo(Map.of("batch_size", 100,
                         "maximum_batching_window_in_seconds", 0, "maximum_retry_attempts", 9,
                         "maximum_record_age_in_seconds", -1, "bisect_batch_on_function_error", false,
-                        "on_failure", "stop")));
+                        "on_failure", "stop", "function_response_types", List.of(), "tumbling_window_in_seconds", 0,
+                        "parallelization_factor", 1)));
     }
 
     /** Wrong values and wrong JSON types: always a 400 naming the field and what it accepts, never a 5xx. */
@@ -331,6 +336,57 @@ class SubscriptionApiTest {
         assertEquals("#/components/schemas/DeliverySettings",
                 doc.getString("components.schemas.Subscription.properties.settings.$ref"));
     }
+
+    /** Issue 11: the body of a CreateEventSourceMapping call is a subscription; warnings come back with it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/subscriptions"})
+    void givenACreateEventSourceMappingBody_whenPosted_then201WithItsSettingsAndTheFilterWarning(String route) {
+        String stream = "arn:aws:dynamodb:us-east-1:000000000000:table/" + TABLE + "/stream/2024-01-01T00:00:00.000";
+        String id = given().contentType(ContentType.JSON)
+                .body("{\"EventSourceArn\": \"" + stream + "\", \"FunctionName\": \"people-handler:live\", "
+                        + "\"BatchSize\": 10, \"StartingPosition\": \"TRIM_HORIZON\", \"ParallelizationFactor\": 3, "
+                        + "\"FunctionResponseTypes\": [\"ReportBatchItemFailures\"], \"FilterCriteria\": {\"Filters\": "
+                        + "[{\"Pattern\": \"{\\\"dynamodb\\\": {\\\"NewImage\\\": {\\\"n\\\": {\\\"N\\\": "
+                        + "[{\\\"numeric\\\": [\\\">\\\", 1]}]}}}}\"}]}}")
+                .post(route)
+                .then().statusCode(201)
+                .body("table_name", equalTo(TABLE))
+                .body("url", equalTo("arn:aws:lambda:us-east-1:000000000000:function:people-handler:live"))
+                .body("starting_position", equalTo("TRIM_HORIZON"))
+                .body("settings.batch_size", equalTo(10))
+                .body("settings.parallelization_factor", equalTo(3))
+                .body("settings.tumbling_window_in_seconds", equalTo(0))
+                .body("settings.function_response_types", equalTo(List.of("ReportBatchItemFailures")))
+                .body("settings.filter_criteria.filters[0].pattern",
+                        equalTo("{\"dynamodb\":{\"NewImage\":{\"n\":{\"N\":[{\"numeric\":[\">\",1]}]}}}}"))
+                .body("warnings", org.hamcrest.Matchers.hasSize(1))
+                .body("warnings[0]", containsString("FilterCriteria.Filters[0].Pattern: numeric matching"))
+                .extract().path("id");
+        given().get("/subscriptions/" + id).then().statusCode(200).body("$", not(hasKey("warnings")))
+                .body("settings.filter_criteria.filters", org.hamcrest.Matchers.hasSize(1));
+    }
+
+    @Test
+    void givenEnabledFalse_whenPosted_thenRegisteredPaused() {
+        given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://127.0.0.1:9/x\", \"Enabled\": false}")
+                .post("/subscriptions")
+                .then().statusCode(201).body("status", equalTo("PAUSED"));
+    }
+
+    @Test
+    void givenAnInvalidFilterPattern_whenPosted_then400NamingTheFilterAndNothingRegistered() {
+        given().contentType(ContentType.JSON)
+                .body("{\"table_name\": \"ApiPeople\", \"url\": \"http://127.0.0.1:9/x\", \"filter_criteria\": "
+                        + "{\"filters\": [{\"pattern\": \"{\\\"eventName\\\": [\\\"INSERT\\\"]}\"}, "
+                        + "{\"pattern\": \"{\\\"eventName\\\": \\\"INSERT\\\"}\"}]}}")
+                .post("/")
+                .then().statusCode(400)
+                .body("errors.field", equalTo(List.of("filter_criteria.filters[1].pattern")))
+                .body("errors[0].messages[0]", startsWith("is not a valid filter pattern: "));
+        given().get("/subscriptions").then().statusCode(200).body("id", equalTo(List.of()));
+    }
+
 
     private static String create(String url) {
         return given().contentType(ContentType.JSON)

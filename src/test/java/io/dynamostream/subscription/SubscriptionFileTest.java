@@ -414,6 +414,62 @@ class SubscriptionFileTest {
         assertEquals(DeliverySettings.DEFAULTS, entries.get(1).settings());
     }
 
+    /** Issue 11: an entry can use Lambda's CreateEventSourceMapping names, filters and the other mapping options. */
+    @Test
+    void givenLambdasNamesAndMappingOptions_whenRead_thenTakenAndDisabledEntriesLeftOut() throws Exception {
+        Path file = write("""
+                entries:
+                  - EventSourceArn: arn:aws:dynamodb:eu-west-1:123456789012:table/People/stream/2024-01-01T00:00:00.000
+                    FunctionName: people-handler
+                    BatchSize: ${BATCH_SIZE:25}
+                    StartingPosition: TRIM_HORIZON
+                    FunctionResponseTypes: [ReportBatchItemFailures]
+                    TumblingWindowInSeconds: 60
+                    FilterCriteria:
+                      Filters:
+                        - Pattern: '{"eventName": ["INSERT", "MODIFY"]}'
+                        - Pattern: {dynamodb: {NewImage: {status: {S: [active]}}}}
+                  - table_name: Orders
+                    url: http://localhost:9000/orders
+                    Enabled: false
+                  - table_name: Orders
+                    url: http://localhost:9000/orders2
+                    parallelization_factor: 4
+                    enabled: true
+                """);
+
+        List<Valid> entries = SubscriptionFile.read(file, Map.<String, String>of()::get);
+
+        assertEquals(2, entries.size(), "the disabled entry is not registered");
+        Valid people = entries.get(0);
+        assertEquals("People", people.tableName());
+        assertEquals("arn:aws:lambda:eu-west-1:123456789012:function:people-handler", people.url().toString());
+        assertEquals(25, people.settings().batchSize());
+        assertEquals(new MappingOptions(List.of("{\"eventName\":[\"INSERT\",\"MODIFY\"]}",
+                "{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"active\"]}}}}"), true, Duration.ofSeconds(60), 1),
+                people.settings().mapping());
+        assertEquals(4, entries.get(1).settings().mapping().parallelizationFactor());
+    }
+
+    @Test
+    void givenAnInvalidLambdaNamedValue_whenRead_thenTheErrorNamesTheFieldAsWrittenAndTheLine() throws Exception {
+        Path file = write("""
+                entries:
+                  - table_name: People
+                    url: http://localhost:9000/people
+                  - table_name: People
+                    FunctionName: people-handler
+                    ParallelizationFactor: 20
+                """);
+
+        SubscriptionFile.InvalidFileException e = assertThrows(SubscriptionFile.InvalidFileException.class,
+                () -> SubscriptionFile.read(file));
+
+        assertEquals(4, e.line());
+        assertTrue(e.getMessage().contains("entry 2 is invalid: ParallelizationFactor: must be an integer from 1 to "
+                + "10"), e.getMessage());
+    }
+
     @Test
     void givenSettingsFromEnvironmentVariables_whenRead_thenExpandedAndTyped() throws Exception {
         Path file = write("""
