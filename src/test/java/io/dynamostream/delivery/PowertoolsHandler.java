@@ -28,7 +28,7 @@ import io.dynamostream.AwsLocal;
  * served over HTTP by {@code partial-batch-server.js} on a free loopback port, started by a test and stopped by
  * {@link #close}. Its records fail while their {@code NewImage} asks ({@code fail = "always"}, {@code failTimes = N}).
  */
-final class PowertoolsHandler implements AutoCloseable {
+public final class PowertoolsHandler implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -42,7 +42,7 @@ final class PowertoolsHandler implements AutoCloseable {
         this.log = log;
     }
 
-    static PowertoolsHandler start() {
+    public static PowertoolsHandler start() {
         Path dir = Path.of(System.getProperty(AwsLocal.DIR_PROPERTY, "src/test/aws-local"));
         installIfMissing(dir);
         int port = freePort();
@@ -70,12 +70,12 @@ final class PowertoolsHandler implements AutoCloseable {
     }
 
     /** Where the service POSTs the batches. */
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + port + "/");
     }
 
     /** Sequence numbers the handler processed successfully, in order (a record processed twice is listed twice). */
-    List<String> processed() throws IOException, InterruptedException {
+    public List<String> processed() throws IOException, InterruptedException {
         try (HttpClient client = HttpClient.newHttpClient()) {
             String body = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/processed"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
