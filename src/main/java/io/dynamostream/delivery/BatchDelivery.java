@@ -27,12 +27,21 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  * does not use up retries), a permanent refusal (410 Gone) ending the subscription, and {@code on_failure} (stop,
  * skip, dead letter) for a batch that is given up.
  *
+ * <p>With {@code function_response_types: [ReportBatchItemFailures]} a delivered attempt's answer is read
+ * ({@link BatchItemFailures}): the records before the lowest failed one are acknowledged at once and the rest is
+ * retried as a counted attempt. With {@code tumbling_window_in_seconds} every invoke carries the shard's window and
+ * the state the receiver returned last ({@link WindowResponse}, kept in the {@link WindowStore} before the
+ * checkpoint), batches are split at window boundaries, and a window ends with a final invoke retried until it
+ * succeeds: when a record of a later window comes, when the cursor finds it due ({@link #closeWindowIfDue}) or at the
+ * shard's end ({@link #closeWindowAtShardEnd}).
+ *
  * <p>It owns no position and no checkpoint: what was acknowledged or handed over is told to the {@link Listener} (the
  * shard cursor), which stores it. Time comes from the injected clock and sleeper, so every rule is tested without
  * waiting. One instance per (subscription, shard); not thread-safe: used by that cursor's thread only.
  *
- * <p>Every attempt of the same records sends the same bytes with the same delivery id (I3); bisected halves and the
- * records left after expired ones are new batches with their own bytes and id, as after a restart.
+ * <p>Every attempt of the same records sends the same bytes with the same delivery id (I3); bisected halves, the
+ * records left after expired ones and the rest after a partial batch response are new batches with their own bytes
+ * and id, as after a restart.
  */
 public final class BatchDelivery {
 
@@ -124,7 +133,14 @@ public final class BatchDelivery {
         this.incidents = incidents;
         this.running = running;
         this.windows = windows;
-        this.windowLength = settings.mapping().tumblingWindow();
+        // only a destination that answers can return a window's state: HTTP and Lambda (queues, topics, streams
+        // and buses answer nothing, so a window there would never get a state and never move)
+        this.windowLength = "http".equals(destination.type()) || "lambda".equals(destination.type())
+                ? settings.mapping().tumblingWindow() : Duration.ZERO;
+        if (windowLength.isZero() && settings.mapping().windowed()) {
+            LOG.warnf("Subscription %s, shard %s: tumbling_window_in_seconds is ignored: a %s destination returns no "
+                    + "state", subscription.id(), shardId, destination.type());
+        }
     }
 
     /**

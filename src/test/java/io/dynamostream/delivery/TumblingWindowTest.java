@@ -310,6 +310,35 @@ class TumblingWindowTest {
     }
 
     @Test
+    void givenADestinationThatAnswersNoState_thenTheWindowIsIgnoredAndRecordsGoOutAsUsual() throws Exception {
+        List<JsonNode> sent = new ArrayList<>();
+        Destination queue = new Destination() {
+            @Override
+            public Attempt send(Message m) {
+                try {
+                    sent.add(JSON.readTree(m.body()));
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(e);
+                }
+                return new Attempt.Delivered("sent", AttemptOutcome.SUCCESS, Duration.ofMillis(1));
+            }
+
+            @Override
+            public String type() {
+                return "sqs";
+            }
+        };
+        BatchDelivery delivery = delivery(subscription(3, false), queue);
+
+        delivery.deliver(concat(at(1, 1, 10), at(2, 2, 70)), listener);
+        delivery.closeWindowAtShardEnd(listener);
+
+        assertEquals(1, sent.size());
+        assertFalse(sent.get(0).has("window"));
+        assertEquals(List.of("delivered 1..2"), events);
+    }
+
+    @Test
     void givenTheSubscriptionStopsDuringTheFinalInvokesRetries_thenStoppedAndTheWindowStaysOpen() throws Exception {
         Counter receiver = new Counter();
         BatchDelivery delivery = delivery(subscription(3, false), receiver);
