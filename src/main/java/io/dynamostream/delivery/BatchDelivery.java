@@ -320,11 +320,14 @@ public final class BatchDelivery {
     /** Lambda's margin for records still being read: a window is closed on time this long after its end. */
     static final Duration WINDOW_GRACE = Duration.ofSeconds(5);
 
-    private static final ScheduledExecutorService WINDOW_TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tumbling-window-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    /** The one timer thread of every window's wake-up, started by the first subscription with a window. */
+    private static final class WindowTimer {
+        static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tumbling-window-timer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     /** Whether the subscription has a tumbling window. */
     public boolean windowed() {
@@ -472,7 +475,7 @@ public final class BatchDelivery {
             return;
         }
         Duration until = Duration.between(clock.instant(), window.end().plus(WINDOW_GRACE));
-        windowWake = WINDOW_TIMER.schedule(wake, Math.max(0, until.toMillis()) + 50, TimeUnit.MILLISECONDS);
+        windowWake = WindowTimer.TIMER.schedule(wake, Math.max(0, until.toMillis()) + 50, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -240,6 +240,25 @@ class TumblingWindowTest {
     }
 
     @Test
+    void givenAParkedCursor_thenItIsWokenWhenItsWindowIsDueAndNotWithoutAnOpenWindow() throws Exception {
+        Counter receiver = new Counter();
+        BatchDelivery delivery = delivery(subscription(3, false), receiver);
+        java.util.concurrent.atomic.AtomicInteger woken = new java.util.concurrent.atomic.AtomicInteger();
+
+        delivery.wakeWhenWindowDue(woken::incrementAndGet); // nothing open yet
+        delivery.deliver(at(1, 1, 10), listener);
+        clock.advance(Duration.ofSeconds(40)); // 12:01:10: past the end and its grace
+        delivery.wakeWhenWindowDue(woken::incrementAndGet);
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> woken.get() == 1);
+        delivery.closeWindowIfDue(listener);
+        delivery.wakeWhenWindowDue(woken::incrementAndGet); // closed: nothing to wake for
+        // a wake-up would come after 50 ms: none does
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> woken.get() == 1);
+    }
+
+    @Test
     void givenTheShardEnds_thenItsOpenWindowIsClosed() throws Exception {
         Counter receiver = new Counter();
         BatchDelivery delivery = delivery(subscription(3, false), receiver);
