@@ -139,6 +139,18 @@ class HttpPoster {
      * gives a failed attempt without any connection.
      */
     public Response post(String subscriptionId, URI url, byte[] body, Map<String, String> headers) {
+        return post(subscriptionId, url, body, headers, 0);
+    }
+
+    /**
+     * {@link #post(String, URI, byte[], Map)} that also keeps the body of a 2xx, up to {@code keepResponse} bytes
+     * ({@link Response#body()}); a longer one is read to its end and dropped, and marked
+     * {@link Response#responseTooLarge()}, so memory stays bounded whatever the receiver sends.
+     *
+     * @param keepResponse the longest 2xx body to keep; 0 keeps none
+     */
+    public Response post(String subscriptionId, URI url, byte[] body, Map<String, String> headers,
+            int keepResponse) {
         InFlightLimit.Permit permit;
         try {
             permit = inFlight.acquire(subscriptionId);
@@ -147,11 +159,11 @@ class HttpPoster {
             return Response.failed("interrupted", AttemptOutcome.ERROR, System.nanoTime());
         }
         try (permit) {
-            return postNow(url, body, headers);
+            return postNow(url, body, headers, keepResponse);
         }
     }
 
-    private Response postNow(URI url, byte[] body, Map<String, String> headers) {
+    private Response postNow(URI url, byte[] body, Map<String, String> headers, int keepResponse) {
         long started = System.nanoTime();
         DestinationGuard.Target target;
         try {
@@ -179,10 +191,19 @@ class HttpPoster {
                             }
                             return req.send(Buffer.buffer(body));
                         })
-                        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(),
-                                errorText(resp.statusCode(), b), AttemptOutcome.of(resp.statusCode(), false, false),
-                                Duration.ofNanos(System.nanoTime() - started),
-                                retryAfter(resp.statusCode(), resp.getHeader("Retry-After")))))
+                        .compose(resp -> {
+                            int status = resp.statusCode();
+                            BoundedBody kept = new BoundedBody(status >= 200 && status < 300 ? keepResponse
+                                    : MAX_ERROR_BODY);
+                            resp.handler(kept::append);
+                            return resp.end().map(ended -> new Response(status, errorText(status, kept.buffer),
+                                    AttemptOutcome.of(status, false, false),
+                                    Duration.ofNanos(System.nanoTime() - started),
+                                    retryAfter(status, resp.getHeader("Retry-After")),
+                                    status >= 200 && status < 300 && keepResponse > 0 && !kept.over
+                                            ? kept.buffer.getBytes() : null,
+                                    kept.over && keepResponse > 0 && status >= 200 && status < 300));
+                        })
                         .onComplete(ar -> {
                             if (ar.succeeded()) {
                                 future.complete(ar.result());
@@ -327,6 +348,32 @@ class HttpPoster {
         }
     }
 
+    /**
+     * The head of a response body, at most {@code limit} bytes; {@code over} when more came. Touched by the
+     * connection's event-loop thread only, until the response ends.
+     */
+    private static final class BoundedBody {
+        private final int limit;
+        final Buffer buffer = Buffer.buffer();
+        boolean over;
+
+        BoundedBody(int limit) {
+            this.limit = limit;
+        }
+
+        void append(Buffer chunk) {
+            int room = limit - buffer.length();
+            if (chunk.length() > room) {
+                over = true;
+                if (room > 0) {
+                    buffer.appendBuffer(chunk, 0, room);
+                }
+            } else {
+                buffer.appendBuffer(chunk);
+            }
+        }
+    }
+
     private static String errorText(int status, Buffer body) {
         if (status >= 200 && status < 300 || body == null || body.length() == 0) {
             return null;
@@ -337,10 +384,17 @@ class HttpPoster {
     }
 
     /**
-     * The result of one POST: an HTTP status (0 when there was no response), an error text, and the wait a 429/503
-     * asked for with {@code Retry-After} (null when none).
+     * The result of one POST: an HTTP status (0 when there was no response), an error text, the wait a 429/503
+     * asked for with {@code Retry-After} (null when none), and the body of a 2xx when the caller asked to keep it
+     * (null otherwise, or when it was longer than asked: then {@code responseTooLarge}).
      */
-    public record Response(int status, String error, AttemptOutcome outcome, Duration took, Duration retryAfter) {
+    public record Response(int status, String error, AttemptOutcome outcome, Duration took, Duration retryAfter,
+            byte[] body, boolean responseTooLarge) {
+
+        /** A response whose body was not kept. */
+        public Response(int status, String error, AttemptOutcome outcome, Duration took, Duration retryAfter) {
+            this(status, error, outcome, took, retryAfter, null, false);
+        }
 
         static Response failed(String error, AttemptOutcome outcome, long startedNanos) {
             return new Response(0, error, outcome, Duration.ofNanos(System.nanoTime() - startedNanos), null);

@@ -123,6 +123,37 @@ public final class LambdaPayload {
 
 
     /**
+     * The body of an invoke with a tumbling window: Lambda's DynamoDB time-window event, {@link #body} followed by
+     * {@code window} ({@code start}, {@code end} as ISO-8601 UTC seconds, e.g. {@code 2020-07-30T17:00:00Z}),
+     * {@code state}, {@code shardId}, {@code eventSourceARN}, {@code isFinalInvokeForWindow} and
+     * {@code isWindowTerminatedEarly}.
+     *
+     * @param records the window's records in this invoke; empty for a final invoke
+     * @param state a JSON object, written as it is (the receiver's last answer, or {@code {}})
+     */
+    public static byte[] windowBody(List<Record> records, String streamArn, String shardId, Instant start,
+            Instant end, String state, boolean finalInvoke, boolean terminatedEarly) {
+        byte[] head = body(records, streamArn);
+        String tail = ",\"window\":{\"start\":\"" + windowTime(start) + "\",\"end\":\"" + windowTime(end)
+                + "\"},\"state\":" + state + ",\"shardId\":\"" + quoted(shardId) + "\",\"eventSourceARN\":\""
+                + quoted(streamArn) + "\",\"isFinalInvokeForWindow\":" + finalInvoke
+                + ",\"isWindowTerminatedEarly\":" + terminatedEarly + "}";
+        byte[] tailBytes = tail.getBytes(StandardCharsets.UTF_8);
+        byte[] out = java.util.Arrays.copyOf(head, head.length - 1 + tailBytes.length); // drops the closing brace
+        System.arraycopy(tailBytes, 0, out, head.length - 1, tailBytes.length);
+        return out;
+    }
+
+    private static String quoted(String s) {
+        return new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s));
+    }
+
+    /** Lambda's form of a window bound: UTC, whole seconds, {@code Z}. */
+    static String windowTime(Instant t) {
+        return java.time.format.DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    /**
      * The region part of {@code arn:<partition>:dynamodb:<region>:<account>:table/<t>/stream/<label>},
      * or null if the ARN does not have one.
      */

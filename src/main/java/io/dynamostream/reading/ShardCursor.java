@@ -270,8 +270,12 @@ final class ShardCursor implements BatchDelivery.Listener {
                 moveTo(State.WAITING);
             }
             while (!stopped) {
+                if (!windowDone(delivery.closeWindowIfDue(this))) { // H11a: a tumbling window's time is over
+                    return;
+                }
                 ShardBuffer.Batch batch = nextBatch();
                 if (batch == ShardBuffer.PARKED) {
+                    delivery.wakeWhenWindowDue(position::unpark); // H11a: wake to close the window on time
                     parked = true; // no thread until the buffer or a stop starts it again
                     return;
                 }
@@ -279,6 +283,9 @@ final class ShardCursor implements BatchDelivery.Listener {
                     return;
                 }
                 if (batch.endOfShard()) {
+                    if (!windowDone(delivery.closeWindowAtShardEnd(this))) { // H11a: a shard's end closes its window
+                        return;
+                    }
                     checkpoints.finish(subscription.id(), shardId);
                     registry.finished(subscription.id(), shardId);
                     metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
@@ -342,6 +349,16 @@ final class ShardCursor implements BatchDelivery.Listener {
                 ended.countDown();
             }
         }
+    }
+
+    /** H11a: false when closing a tumbling window stopped the cursor or failed it (then the cursor returns). */
+    private boolean windowDone(BatchDelivery.Outcome outcome) {
+        if (outcome instanceof BatchDelivery.Outcome.Failed failed) {
+            moveTo(State.FAILED);
+            listener.cursorFailed(this, failed.message());
+            return false;
+        }
+        return outcome instanceof BatchDelivery.Outcome.Done;
     }
 
     /**

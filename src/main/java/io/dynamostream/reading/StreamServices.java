@@ -13,6 +13,7 @@ import io.dynamostream.delivery.RetryPolicy;
 import io.dynamostream.delivery.Sleeper;
 import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.state.CheckpointStore;
+import io.dynamostream.state.WindowStore;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRegistry;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -34,6 +35,8 @@ record StreamServices(DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, Dy
     BatchDelivery delivery(Subscription subscription, String streamArn, String shardId,
             BooleanSupplier running) {
         return new BatchDelivery(subscription, streamArn, shardId, destinations.of(subscription), retryPolicy, clock,
-                sleeper, deadLetters, incidents, running);
+                sleeper, deadLetters, incidents, running,
+                // H11a: tumbling windows are kept in the state store (StateStores is also the WindowStore)
+                checkpoints instanceof WindowStore w ? w : WindowStore.inMemory());
     }
 }

@@ -98,6 +98,26 @@ final class Documents {
                         : doc.nextAttemptAt());
     }
 
+    // ---- tumbling windows
+
+    /** The stored form of a shard's tumbling window; the field names are the state store's format. */
+    @RegisterForReflection
+    record StoredWindow(@JsonProperty("start") Instant start, @JsonProperty("end") Instant end,
+            @JsonProperty("state") String state, @JsonProperty("through") String through,
+            @JsonProperty("closed") boolean closed) {
+    }
+
+    static String window(WindowStore.Window w) {
+        return write(new StoredWindow(w.start(), w.end(), w.state(), w.through(), w.closed()), "window");
+    }
+
+    /** @throws IllegalArgumentException when the document cannot be read, with the reason */
+    static WindowStore.Window window(String document) {
+        StoredWindow doc = read(document, StoredWindow.class);
+        return new WindowStore.Window(doc.start(), doc.end(), doc.state() == null ? "{}" : doc.state(),
+                doc.through(), doc.closed());
+    }
+
     private static String write(Object doc, String what) {
         try {
             return JSON.writeValueAsString(doc);

@@ -48,6 +48,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * sk = "checkpoint#" + shard id  seq (S, as given), cp (S, seq zero-padded to 48 digits), inflight (S), finished (BOOL)
  * sk = "deadletter#" + id        doc (S) | docz (B)
  * sk = "notification"            doc (S): the stop notification and its fate
+ * sk = "window#" + shard id      doc (S) | docz (B): the shard's tumbling window and its state
  * </pre>
  * Checkpoints move forward in the table itself: {@code checkpoint} is an UpdateItem conditioned on
  * {@code attribute_not_exists(cp) OR cp < :cp}; zero-padded numbers of equal width compare as strings the way the
@@ -65,6 +66,7 @@ final class DynamoDbStateStore implements StateStore {
     static final String CHECKPOINT_PREFIX = "checkpoint#";
     static final String DEAD_LETTER_PREFIX = "deadletter#";
     static final String NOTIFICATION = "notification";
+    static final String WINDOW_PREFIX = "window#";
     static final int COMPRESS_ABOVE = 100_000;
     private static final int MAX_ITEM_BYTES = 390_000;
     private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(5);
@@ -209,6 +211,20 @@ final class DynamoDbStateStore implements StateStore {
     @Override
     public void putNotification(String subscriptionId, String document) {
         put(Checkpoints.requireId("subscription", subscriptionId), NOTIFICATION, document);
+    }
+
+    @Override
+    public String window(String subscriptionId, String shardId) {
+        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(Checkpoints.requireId("subscription", subscriptionId),
+                        WINDOW_PREFIX + Checkpoints.requireId("shard", shardId)))).item();
+        return item == null || item.isEmpty() ? null : document(item);
+    }
+
+    @Override
+    public void putWindow(String subscriptionId, String shardId, String document) {
+        put(Checkpoints.requireId("subscription", subscriptionId),
+                WINDOW_PREFIX + Checkpoints.requireId("shard", shardId), document);
     }
 
     @Override

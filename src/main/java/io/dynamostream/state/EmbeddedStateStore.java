@@ -72,6 +72,8 @@ final class EmbeddedStateStore implements StateStore {
     private final MVMap<String, String> deadLetters;
     /** Subscription id → stop notification document. */
     private final MVMap<String, String> notifications;
+    /** {@link MapKeys} key (subscription, shard) → tumbling-window document. */
+    private final MVMap<String, String> windows;
     private final StoreWriter writer;
 
     private EmbeddedStateStore(Path file, MVStore store) {
@@ -82,6 +84,7 @@ final class EmbeddedStateStore implements StateStore {
         this.checkpoints = openMap(store, "checkpoints");
         this.deadLetters = openMap(store, "deadLetters");
         this.notifications = openMap(store, "notifications");
+        this.windows = openMap(store, "windows");
         // opening the maps of a new file is itself a change: write it now, not with the first caller's commit
         store.commit();
         this.writer = new StoreWriter("the state file " + file, store::commit, () -> store.getFileStore().sync());
@@ -139,7 +142,8 @@ final class EmbeddedStateStore implements StateStore {
         writer.write(() -> {
             boolean existed = subscriptions.remove(id) != null;
             boolean notified = notifications.remove(id) != null;
-            return removeAll(checkpoints, id) | removeAll(deadLetters, id) | existed | notified;
+            return removeAll(checkpoints, id) | removeAll(deadLetters, id) | removeAll(windows, id) | existed
+                    | notified;
         }, changed -> changed);
     }
 
@@ -216,6 +220,19 @@ final class EmbeddedStateStore implements StateStore {
         Checkpoints.requireId("subscription", subscriptionId);
         MemoryStateStore.requireDocument(document);
         writer.write(() -> notifications.put(subscriptionId, document), r -> true);
+    }
+
+    @Override
+    public String window(String subscriptionId, String shardId) {
+        String key = MapKeys.checkpointKey(subscriptionId, shardId);
+        return writer.read(() -> windows.get(key));
+    }
+
+    @Override
+    public void putWindow(String subscriptionId, String shardId, String document) {
+        String key = MapKeys.checkpointKey(subscriptionId, shardId);
+        MemoryStateStore.requireDocument(document);
+        writer.write(() -> windows.put(key, document), r -> true);
     }
 
     @Override

@@ -20,6 +20,8 @@ final class MemoryStateStore implements StateStore {
     private final ConcurrentSkipListMap<String, String> deadLetters = new ConcurrentSkipListMap<>();
     /** Subscription id → stop notification document. */
     private final ConcurrentSkipListMap<String, String> notifications = new ConcurrentSkipListMap<>();
+    /** {@link MapKeys} key (subscription, shard) → window document. */
+    private final ConcurrentSkipListMap<String, String> windows = new ConcurrentSkipListMap<>();
 
     @Override
     public SortedMap<String, String> subscriptions() {
@@ -37,6 +39,7 @@ final class MemoryStateStore implements StateStore {
         subscriptions.remove(id);
         range(checkpoints, id).clear();
         range(deadLetters, id).clear();
+        range(windows, id).clear();
         notifications.remove(id);
     }
 
@@ -102,6 +105,16 @@ final class MemoryStateStore implements StateStore {
     @Override
     public void putNotification(String subscriptionId, String document) {
         notifications.put(Checkpoints.requireId("subscription", subscriptionId), requireDocument(document));
+    }
+
+    @Override
+    public String window(String subscriptionId, String shardId) {
+        return windows.get(MapKeys.checkpointKey(subscriptionId, shardId));
+    }
+
+    @Override
+    public void putWindow(String subscriptionId, String shardId, String document) {
+        windows.put(MapKeys.checkpointKey(subscriptionId, shardId), requireDocument(document));
     }
 
     @Override

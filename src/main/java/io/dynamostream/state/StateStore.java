@@ -56,6 +56,21 @@ interface StateStore extends CheckpointStore, AutoCloseable {
     /** Inserts or replaces the stop notification of a subscription (one per subscription). */
     void putNotification(String subscriptionId, String document);
 
+    // ---- tumbling windows (WindowStore): one document per (subscription, shard), removed with the subscription
+
+    /**
+     * The window document of a shard, null when none was stored. (Default: a store that keeps no windows, e.g. a
+     * test double; the three kinds implement both methods.)
+     */
+    default String window(String subscriptionId, String shardId) {
+        return null;
+    }
+
+    /** Inserts or replaces the window document of a shard. */
+    default void putWindow(String subscriptionId, String shardId, String document) {
+        throw new UnsupportedOperationException("this store keeps no tumbling windows");
+    }
+
     /** One line for the startup log, e.g. "embedded (H2 MVStore) at /var/lib/dynamo-stream/state.mv.db". */
     String describe();
 

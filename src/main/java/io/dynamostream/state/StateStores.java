@@ -28,7 +28,8 @@ import io.dynamostream.subscription.SubscriptionStore;
  * removes the subscription, after which its writes are ignored. Thread-safe.
  */
 @ApplicationScoped
-public class StateStores implements CheckpointStore, DeadLetterStore, NotificationStore, SubscriptionStore {
+public class StateStores implements CheckpointStore, DeadLetterStore, NotificationStore, SubscriptionStore,
+        WindowStore {
 
     private final StateStore store;
     /** The stored subscriptions; a write for an id not in here is ignored. */
@@ -190,6 +191,23 @@ public class StateStores implements CheckpointStore, DeadLetterStore, Notificati
         String document = Documents.notification(notification);
         return write(notification.subscriptionId(), () -> {
             store.putNotification(notification.subscriptionId(), document);
+            return true;
+        });
+    }
+
+    // ---- tumbling windows
+
+    @Override
+    public Optional<Window> window(String subscriptionId, String shardId) {
+        String document = store.window(subscriptionId, shardId);
+        return document == null ? Optional.empty() : Optional.of(Documents.window(document));
+    }
+
+    @Override
+    public boolean putWindow(String subscriptionId, String shardId, Window window) {
+        String document = Documents.window(window);
+        return write(subscriptionId, () -> {
+            store.putWindow(subscriptionId, shardId, document);
             return true;
         });
     }

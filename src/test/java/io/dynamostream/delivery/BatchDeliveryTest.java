@@ -33,6 +33,7 @@ import io.dynamostream.subscription.DeadLetter;
 import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.DeliverySettings;
 import io.dynamostream.subscription.DeliverySettings.OnFailure;
+import io.dynamostream.subscription.MappingOptions;
 import io.dynamostream.subscription.StartingPosition;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionRequest;
@@ -472,6 +473,189 @@ class BatchDeliveryTest {
         assertInstanceOf(BatchDelivery.Outcome.Failed.class, outcome);
         assertEquals(2, destination.sent.size());
         assertTrue(listener.events.stream().noneMatch(e -> e.startsWith("delivered")), listener.events.toString());
+    }
+
+    // ---- partial batch responses (function_response_types: [ReportBatchItemFailures])
+
+    /** A 2xx whose body is this text. */
+    static Destination.Attempt answered(String body) {
+        return new Destination.Attempt.Delivered("HTTP 200", AttemptOutcome.SUCCESS, Duration.ofMillis(3),
+                body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A 2xx reporting these sequence numbers as failed. */
+    static Destination.Attempt failedItems(String... sequenceNumbers) {
+        StringBuilder b = new StringBuilder("{\"batchItemFailures\":[");
+        for (int i = 0; i < sequenceNumbers.length; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"itemIdentifier\":\"").append(sequenceNumbers[i]).append("\"}");
+        }
+        return answered(b.append("]}").toString());
+    }
+
+    private static DeliverySettings reporting(int retries, Duration maxAge, boolean bisect, OnFailure onFailure) {
+        return settings(retries, maxAge, bisect, onFailure)
+                .withMapping(new MappingOptions(List.of(), true, Duration.ZERO, 1));
+    }
+
+    @Test
+    void givenAPartialFailure_thenTheRecordsBeforeItAreCheckpointedAtOnceAndTheRestIsRetriedAsAnAttempt()
+            throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedItems("4", "3"));
+        Subscription s = subscription(reporting(9, null, false, OnFailure.STOP));
+
+        BatchDelivery.Outcome outcome = delivery(s, destination).deliver(records(1, 5), listener);
+
+        assertInstanceOf(BatchDelivery.Outcome.Done.class, outcome);
+        assertEquals(List.of("delivered 1..2 part", "failed attempt 1/10 failed: HTTP 200 reporting 2 failed records, "
+                + "the first at sequence number 3: 2 records before it acknowledged, the 3 from it retried",
+                "delivered 3..5 part"), listener.events);
+        assertEquals(2, destination.sent.size());
+        Destination.Message retry = destination.sent.get(1);
+        assertArrayEquals(LambdaPayload.body(records(3, 5), ARN), retry.body(), "only the rest is sent again");
+        assertEquals(WebhookSigner.batchId("01SUB", "shard-1", "3", "5"), retry.deliveryId());
+        assertEquals(1, waits.size());
+        assertBetween(waits.get(0), 100, 200);
+    }
+
+    @Test
+    void givenTheSettingIsOff_thenTheBodyOfA2xxIsIgnored() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedItems("3"));
+        Subscription s = subscription(settings(9, null, false, OnFailure.STOP));
+
+        delivery(s, destination).deliver(records(1, 5), listener);
+
+        assertEquals(List.of("delivered 1..5 whole"), listener.events);
+        assertEquals(1, destination.sent.size());
+    }
+
+    @Test
+    void givenAFullSuccessAnswer_thenTheWholeBatchIsAcknowledgedInOneAttempt() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(answered("{\"batchItemFailures\":[]}"));
+        Subscription s = subscription(reporting(9, null, false, OnFailure.STOP));
+
+        delivery(s, destination).deliver(records(1, 5), listener);
+
+        assertEquals(List.of("delivered 1..5 whole"), listener.events);
+    }
+
+    @Test
+    void givenTheFirstRecordReported_thenNothingIsAcknowledgedAndTheSameBatchIsRetriedWithTheSameBytes()
+            throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedItems("1"));
+        Subscription s = subscription(reporting(9, null, false, OnFailure.STOP));
+
+        delivery(s, destination).deliver(records(1, 3), listener);
+
+        assertEquals(List.of("failed attempt 1/10 failed: HTTP 200 reporting 1 failed record, the first at sequence "
+                + "number 1 (the first of the batch): nothing acknowledged, the batch retried", "delivered 1..3 whole"),
+                listener.events);
+        assertArrayEquals(destination.sent.get(0).body(), destination.sent.get(1).body());
+        assertEquals(destination.sent.get(0).deliveryId(), destination.sent.get(1).deliveryId());
+    }
+
+    @Test
+    void givenAnAnswerThatFailsTheWholeBatch_thenItIsAFailedAttemptNamingWhatTheReceiverSent() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(answered("OK"),
+                answered("{\"batchItemFailures\":[{\"itemIdentifier\":\"\"}]}"),
+                answered("{\"batchItemFailures\":[{\"itemIdentifier\":\"77\"}]}"));
+        Subscription s = subscription(reporting(9, null, false, OnFailure.STOP));
+
+        delivery(s, destination).deliver(records(1, 3), listener);
+
+        assertEquals(List.of(
+                "failed attempt 1/10 failed: HTTP 200 but its batchItemFailures fail the whole batch: the response "
+                        + "body is not JSON (\"OK\")",
+                "failed attempt 2/10 failed: HTTP 200 but its batchItemFailures fail the whole batch: "
+                        + "batchItemFailures[0].itemIdentifier is empty",
+                "failed attempt 3/10 failed: HTTP 200 but its batchItemFailures fail the whole batch: "
+                        + "batchItemFailures[0].itemIdentifier \"77\" is not the sequence number of a record of this "
+                        + "batch",
+                "delivered 1..3 whole"), listener.events);
+        assertEquals(4, destination.sent.size());
+    }
+
+    @Test
+    void givenTheRestKeepsFailing_whenRetriesAreUsedUp_thenOnlyTheRestIsDeadLetteredAfterCountedAttempts()
+            throws Exception {
+        ScriptedDestination destination = new ScriptedDestination();
+        destination.otherwise = m -> failedItems("3"); // record 3 never succeeds
+        Subscription s = subscription(reporting(2, null, false, OnFailure.DEAD_LETTER));
+
+        BatchDelivery.Outcome outcome = delivery(s, destination).deliver(records(1, 5), listener);
+
+        assertInstanceOf(BatchDelivery.Outcome.Done.class, outcome);
+        assertEquals(3, destination.sent.size(), "maximum_retry_attempts 2: three attempts in all");
+        assertEquals("delivered 1..2 part", listener.events.get(0));
+        assertTrue(listener.events.get(1).startsWith("failed attempt 1/3 failed"), listener.events.toString());
+        assertTrue(listener.events.get(3).startsWith("failed attempt 3/3 failed"), listener.events.toString());
+        assertEquals("handed over through 5", listener.events.get(4));
+        List<DeadLetter> letters = stores.deadLetters("01SUB");
+        assertEquals(1, letters.size());
+        assertEquals("3", letters.get(0).firstSequenceNumber());
+        assertEquals("5", letters.get(0).lastSequenceNumber());
+        assertArrayEquals(LambdaPayload.body(records(3, 5), ARN),
+                Base64.getDecoder().decode(letters.get(0).body()));
+    }
+
+    @Test
+    void givenTheRestKeepsFailing_whenOnFailureStop_thenFailedNamingTheRestAndWhatTheReceiverReported()
+            throws Exception {
+        ScriptedDestination destination = new ScriptedDestination();
+        destination.otherwise = m -> failedItems("4");
+        Subscription s = subscription(reporting(0, null, false, OnFailure.STOP));
+
+        BatchDelivery.Outcome outcome = delivery(s, destination).deliver(records(1, 5), listener);
+
+        String message = assertFailed(outcome).message();
+        assertTrue(message.contains("failed after 1 attempts; last: HTTP 200 reporting 1 failed record, the first at "
+                + "sequence number 4"), message);
+        assertTrue(message.contains("sequence numbers 4 to 5, 2 records"), message);
+        assertEquals("delivered 1..3 part", listener.events.get(0));
+    }
+
+    @Test
+    void givenTheRestGrowsTooOldWhileRetried_thenItIsGivenUpByAgeAndTheAcknowledgedPartStaysDone()
+            throws Exception {
+        ScriptedDestination destination = new ScriptedDestination();
+        destination.otherwise = m -> {
+            clock.advance(Duration.ofSeconds(40)); // a slow receiver
+            return failedItems(m.records().get(m.records().size() - 1).dynamodb().sequenceNumber());
+        };
+        Subscription s = subscription(reporting(-1, Duration.ofSeconds(60), false, OnFailure.SKIP));
+
+        BatchDelivery.Outcome outcome = delivery(s, destination).deliver(records(1, 4), listener);
+
+        assertInstanceOf(BatchDelivery.Outcome.Done.class, outcome);
+        assertEquals("delivered 1..3 part", listener.events.get(0));
+        assertEquals("handed over through 4", listener.events.get(listener.events.size() - 1));
+        assertEquals(2, destination.sent.size(), "record 4 was sent once more, then too old");
+        assertEquals(DeliveryIncident.Kind.SKIPPED, incidents.get(0).kind());
+        assertEquals("4", incidents.get(0).firstSequenceNumber());
+    }
+
+    @Test
+    void givenBisect_whenAPartialFailure_thenTheBatchIsSplitAtTheFailedRecordNotHalved() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedItems("2"));
+        Subscription s = subscription(reporting(9, null, true, OnFailure.STOP));
+
+        delivery(s, destination).deliver(records(1, 8), listener);
+
+        assertEquals("delivered 1..1 part", listener.events.get(0));
+        assertEquals("delivered 2..8 part", listener.events.get(2));
+        assertEquals(List.of(records(1, 8).size(), 7), destination.sent.stream().map(m -> m.records().size()).toList());
+    }
+
+    @Test
+    void givenBisect_whenTheAnswerFailsTheWholeBatch_thenTheBatchIsHalvedLikeAnyFailedInvoke() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(answered("[]"));
+        Subscription s = subscription(reporting(9, null, true, OnFailure.STOP));
+
+        delivery(s, destination).deliver(records(1, 4), listener);
+
+        assertEquals(List.of(4, 2, 2), destination.sent.stream().map(m -> m.records().size()).toList());
+        assertEquals(List.of("failed batch of 4 records failed (HTTP 200 but its batchItemFailures fail the whole "
+                + "batch: the response is a JSON array, not an object with batchItemFailures); splitting it in two",
+                "delivered 1..2 part", "delivered 3..4 part"), listener.events);
     }
 
     private static BatchDelivery.Outcome.Failed assertFailed(BatchDelivery.Outcome outcome) {

@@ -505,6 +505,45 @@ class LambdaPayloadTest {
         return out;
     }
 
+    // ================================================================ tumbling windows
+
+    @Test
+    void aWindowInvokeIsReadByLambdasOwnTimeWindowEventClassWithEveryField() throws IOException {
+        Record record = record("7", OperationType.INSERT, StreamViewType.NEW_AND_OLD_IMAGES, CREATED);
+        byte[] body = LambdaPayload.windowBody(List.of(record), STREAM_ARN, "shardId-00001", Instant.parse(
+                "2020-07-30T17:00:00Z"), Instant.parse("2020-07-30T17:05:00Z"), "{\"1\":\"state1\"}", false, false);
+
+        com.amazonaws.services.lambda.runtime.events.DynamodbTimeWindowEvent event = LambdaEventSerializers
+                .serializerFor(com.amazonaws.services.lambda.runtime.events.DynamodbTimeWindowEvent.class,
+                        getClass().getClassLoader())
+                .fromJson(new java.io.ByteArrayInputStream(body));
+
+        assertEquals(1, event.getRecords().size());
+        assertSameRecord(record, event.getRecords().get(0), "eu-west-3", STREAM_ARN);
+        assertEquals("2020-07-30T17:00:00Z", event.getWindow().getStart());
+        assertEquals("2020-07-30T17:05:00Z", event.getWindow().getEnd());
+        assertEquals(Map.of("1", "state1"), event.getState());
+        assertEquals("shardId-00001", event.getShardId());
+        assertEquals(STREAM_ARN, event.getEventSourceArn());
+        assertEquals(Boolean.FALSE, event.getIsFinalInvokeForWindow());
+        assertEquals(Boolean.FALSE, event.getIsWindowTerminatedEarly());
+        assertEquals(List.of("Records", "window", "state", "shardId", "eventSourceARN", "isFinalInvokeForWindow",
+                "isWindowTerminatedEarly"), fieldNames(JSON.readTree(body)));
+    }
+
+    @Test
+    void aFinalWindowInvokeHasNoRecordsAndItsFlags() throws IOException {
+        byte[] body = LambdaPayload.windowBody(List.of(), STREAM_ARN, "s\"1", Instant.parse("2020-07-30T17:00:00.700Z"),
+                Instant.parse("2020-07-30T17:01:00Z"), "{}", true, true);
+
+        JsonNode raw = JSON.readTree(body);
+        assertEquals(0, raw.get("Records").size());
+        assertEquals("2020-07-30T17:00:00Z", raw.get("window").get("start").asText());
+        assertEquals("s\"1", raw.get("shardId").asText(), "escaped");
+        assertTrue(raw.get("isFinalInvokeForWindow").asBoolean());
+        assertTrue(raw.get("isWindowTerminatedEarly").asBoolean());
+    }
+
     // ================================================================ raw JSON helpers
 
     static List<String> fieldNames(JsonNode node) {
