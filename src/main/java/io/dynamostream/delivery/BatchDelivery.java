@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 import io.dynamostream.guard.Redaction;
+import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.state.WindowStore;
 import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.DeliverySettings;
@@ -66,6 +67,10 @@ public final class BatchDelivery {
 
         /** These records were given up (skipped or dead-lettered) and the cursor moves past them: checkpoint now. */
         void handedOver(String lastSequenceNumber);
+
+        /** Adds to one of Lambda's event counts (metrics). */
+        default void counted(StreamMetrics.EventCount kind, int records) {
+        }
     }
 
     /** How a batch ended. */
@@ -98,6 +103,8 @@ public final class BatchDelivery {
     private final Incidents incidents;
     private final BooleanSupplier running;
     private final WindowStore windows;
+    /** The subscription's filter_criteria; {@link RecordFilter#ALL} without. */
+    private final RecordFilter filter;
     /** {@code tumbling_window_in_seconds}; zero: no window. */
     private final Duration windowLength;
     /** The shard's window (open, or the last one closed), read from {@link #windows} on first use; null: none yet. */
@@ -135,6 +142,7 @@ public final class BatchDelivery {
         this.windows = windows;
         // only a destination that answers can return a window's state: HTTP and Lambda (queues, topics, streams
         // and buses answer nothing, so a window there would never get a state and never move)
+        this.filter = RecordFilter.of(settings.mapping().filterPatterns());
         this.windowLength = "http".equals(destination.type()) || "lambda".equals(destination.type())
                 ? settings.mapping().tumblingWindow() : Duration.ZERO;
         if (windowLength.isZero() && settings.mapping().windowed()) {
@@ -149,6 +157,34 @@ public final class BatchDelivery {
      * @throws InterruptedException when the thread is interrupted while waiting (the cursor is stopping)
      */
     public Outcome deliver(List<Record> records, Listener listener) throws InterruptedException {
+        listener.counted(StreamMetrics.EventCount.POLLED, records.size());
+        if (filter.filters()) {
+            List<Record> kept = new java.util.ArrayList<>(records.size());
+            for (Record r : records) {
+                if (filter.matches(r, streamArn)) {
+                    kept.add(r);
+                }
+            }
+            int out = records.size() - kept.size();
+            if (out > 0) {
+                // not sent; the cursor moves past them as past delivered ones (handedOver when they end the batch)
+                listener.counted(StreamMetrics.EventCount.FILTERED_OUT, out);
+                String last = records.get(records.size() - 1).dynamodb().sequenceNumber();
+                if (kept.isEmpty()) {
+                    listener.handedOver(last);
+                    return DONE;
+                }
+                Outcome outcome = deliverMatching(kept, listener);
+                if (outcome == DONE && kept.get(kept.size() - 1) != records.get(records.size() - 1)) {
+                    listener.handedOver(last); // the records filtered out after the last one sent
+                }
+                return outcome;
+            }
+        }
+        return deliverMatching(records, listener);
+    }
+
+    private Outcome deliverMatching(List<Record> records, Listener listener) throws InterruptedException {
         if (windowed()) {
             return deliverInWindows(records, listener);
         }
@@ -186,6 +222,10 @@ public final class BatchDelivery {
             }
             Destination.Attempt attempt = destination.send(message);
             listener.attempted(attempt);
+            listener.counted(StreamMetrics.EventCount.INVOKED, records.size());
+            if (!attempt.isSuccess()) {
+                listener.counted(StreamMetrics.EventCount.FAILED_INVOKE, records.size());
+            }
             if (attempt instanceof Destination.Attempt.Delivered d && readsResponse()) {
                 String state = null;
                 if (windowed()) {
@@ -597,12 +637,16 @@ public final class BatchDelivery {
                 return STOPPED;
             }
             listener.attempted(sent);
+            if (sent.isSuccess()) {
+                listener.counted(StreamMetrics.EventCount.ON_FAILURE_DELIVERED, records.size());
+            }
             if (!sent.isSuccess() && settings.onFailure() != DeliverySettings.OnFailure.DEAD_LETTER) {
                 return new Outcome.Failed(reason + range + "; the on-failure destination "
                         + Redaction.url(settings.destination().onFailure()) + " did not take its invocation record: "
                         + sent.describe());
             }
         }
+        listener.counted(StreamMetrics.EventCount.DROPPED, records.size());
         switch (settings.onFailure()) {
             case STOP -> {
                 return new Outcome.Failed(reason + range);

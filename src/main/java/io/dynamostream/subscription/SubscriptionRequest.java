@@ -364,7 +364,7 @@ public record SubscriptionRequest(
         DestinationOptions destination = destinationOptions(uri, errors);
         DeliverySettings settings = settings(errors, destination);
         List<String> warnings = new ArrayList<>();
-        MappingOptions mapping = mappingOptions(errors, warnings);
+        MappingOptions mapping = mappingOptions(uri, errors, warnings);
         if (enabled != null && !enabled.isNull() && !enabled.isBoolean()) {
             errors.add(new FieldError("enabled", List.of("must be true or false, not " + kind(enabled))));
         }
@@ -382,7 +382,7 @@ public record SubscriptionRequest(
      * filter_criteria, function_response_types, tumbling_window_in_seconds and parallelization_factor; warnings
      * about filter patterns that can never match a record.
      */
-    private MappingOptions mappingOptions(List<FieldError> errors, List<String> warnings) {
+    private MappingOptions mappingOptions(URI url, List<FieldError> errors, List<String> warnings) {
         String filterField = given != null && given.spelled().containsKey("filter_criteria") ? "FilterCriteria"
                 : "filter_criteria";
         FilterPatterns.Checked filters = FilterPatterns.check(filterCriteria, filterField, errors);
@@ -410,6 +410,18 @@ public record SubscriptionRequest(
                 MappingOptions.MAX_TUMBLING_WINDOW_SECONDS, errors);
         int factor = integer(parallelizationFactor, "parallelization_factor", 1, false, 1,
                 MappingOptions.MAX_PARALLELIZATION_FACTOR, errors);
+        // a queue, topic, stream or bus answers nothing a response type or a window's state could be read from
+        AwsArn arn = url != null && "arn".equals(url.getScheme()) ? AwsArn.parse(url.toString()).arn() : null;
+        if (arn != null && arn.service() != AwsArn.Service.LAMBDA) {
+            String why = "is only for an HTTP url or a Lambda function, whose answer can carry it (a "
+                    + arn.service().what() + " answers nothing)";
+            if (report) {
+                errors.add(new FieldError("function_response_types", List.of(why)));
+            }
+            if (window > 0) {
+                errors.add(new FieldError("tumbling_window_in_seconds", List.of(why)));
+            }
+        }
         if (window > 0 && factor > 1) {
             errors.add(new FieldError("tumbling_window_in_seconds", List.of("cannot be combined with "
                     + "parallelization_factor " + factor + ": a window's state belongs to one shard, delivered one "

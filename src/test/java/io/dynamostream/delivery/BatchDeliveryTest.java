@@ -99,6 +99,14 @@ class BatchDeliveryTest {
         public void handedOver(String lastSequenceNumber) {
             events.add("handed over through " + lastSequenceNumber);
         }
+
+        final Map<io.dynamostream.metrics.StreamMetrics.EventCount, Integer> counts = new java.util.EnumMap<>(
+                io.dynamostream.metrics.StreamMetrics.EventCount.class);
+
+        @Override
+        public void counted(io.dynamostream.metrics.StreamMetrics.EventCount kind, int records) {
+            counts.merge(kind, records, Integer::sum);
+        }
     }
 
 
@@ -172,6 +180,56 @@ class BatchDeliveryTest {
         assertEquals(List.of("delivered 1..3 whole"), listener.events);
         assertEquals(1, listener.attempts.size());
         assertTrue(waits.isEmpty());
+    }
+
+    private Subscription filtered(String pattern) {
+        return subscription(settings(9, null, false, OnFailure.STOP).withMapping(new io.dynamostream.subscription
+                .MappingOptions(List.of(pattern), false, Duration.ZERO, 1)));
+    }
+
+    /** Issue 11.1: only matching records are sent; the checkpoint still passes the ones filtered out after them. */
+    @Test
+    void givenAFilter_whenABatchHasRecordsThatDoNotMatch_thenOnlyTheMatchingAreSentAndTheRestAreHandedOver()
+            throws Exception {
+        ScriptedDestination destination = new ScriptedDestination();
+        Subscription s = filtered("{\"dynamodb\":{\"Keys\":{\"id\":{\"S\":[\"k2\",\"k4\"]}}}}");
+
+        BatchDelivery.Outcome outcome = delivery(s, destination).deliver(records(1, 5), listener);
+
+        assertInstanceOf(BatchDelivery.Outcome.Done.class, outcome);
+        assertEquals(1, destination.sent.size());
+        assertArrayEquals(LambdaPayload.body(List.of(records(2, 2).get(0), records(4, 4).get(0)), ARN),
+                destination.sent.get(0).body());
+        assertEquals(List.of("delivered 2..4 whole", "handed over through 5"), listener.events);
+        assertEquals(5, listener.counts.get(io.dynamostream.metrics.StreamMetrics.EventCount.POLLED));
+        assertEquals(3, listener.counts.get(io.dynamostream.metrics.StreamMetrics.EventCount.FILTERED_OUT));
+        assertEquals(2, listener.counts.get(io.dynamostream.metrics.StreamMetrics.EventCount.INVOKED));
+    }
+
+    @Test
+    void givenAFilter_whenNoRecordOfABatchMatches_thenNothingIsSentAndTheCheckpointPassesThem() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination();
+        Subscription s = filtered("{\"eventName\":[\"REMOVE\"]}");
+
+        BatchDelivery.Outcome outcome = delivery(s, destination).deliver(records(1, 5), listener);
+
+        assertInstanceOf(BatchDelivery.Outcome.Done.class, outcome);
+        assertEquals(0, destination.sent.size());
+        assertEquals(List.of("handed over through 5"), listener.events);
+    }
+
+    @Test
+    void givenAFilter_whenTheLastRecordMatches_thenNoExtraHandOver() throws Exception {
+        ScriptedDestination destination = new ScriptedDestination().then(failedWith(500));
+        Subscription s = filtered("{\"dynamodb\":{\"Keys\":{\"id\":{\"S\":[{\"prefix\":\"k3\"}]}}}}");
+
+        BatchDelivery.Outcome outcome = delivery(s, destination).deliver(records(1, 3), listener);
+
+        assertInstanceOf(BatchDelivery.Outcome.Done.class, outcome);
+        assertEquals(2, destination.sent.size(), "a retry sends the same filtered batch");
+        assertArrayEquals(destination.sent.get(0).body(), destination.sent.get(1).body());
+        assertEquals(List.of("failed attempt 1/10 failed: HTTP 500", "delivered 3..3 whole"), listener.events);
+        assertEquals(1, listener.counts.get(io.dynamostream.metrics.StreamMetrics.EventCount.FAILED_INVOKE));
     }
 
     @Test

@@ -189,6 +189,16 @@ class EventSourceMappingRequestTest {
                 + "\"tumbling_window_in_seconds\": 901}").field());
     }
 
+    @Test
+    void givenAResponseTypeOrAWindowForAQueue_whenValidated_then400() {
+        List<FieldError> errors = errors("{\"table_name\": \"Orders\", \"url\": \"arn:aws:sqs:us-east-1:"
+                + "123456789012:q\", \"FunctionResponseTypes\": [\"ReportBatchItemFailures\"], "
+                + "\"tumbling_window_in_seconds\": 60}");
+        assertEquals(List.of("FunctionResponseTypes", "tumbling_window_in_seconds"),
+                errors.stream().map(FieldError::field).toList());
+        assertTrue(errors.get(0).messages().get(0).contains("SQS queue answers nothing"), errors.toString());
+    }
+
     // ---- filters
 
     private static String withFilters(String... patterns) {
