@@ -102,7 +102,7 @@ public final class AwsLocal implements AutoCloseable {
     }
 
     private static synchronized void installIfMissing(Path dir) {
-        if (Files.isDirectory(dir.resolve("node_modules"))) {
+        if (installed(dir)) {
             return;
         }
         try {
@@ -117,6 +117,22 @@ public final class AwsLocal implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during npm ci", e);
+        }
+    }
+
+    /** Whether every dependency of package.json is in node_modules (an older install may lack a newer one). */
+    private static boolean installed(Path dir) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode deps = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(dir.resolve("package.json").toFile()).path("dependencies");
+            for (java.util.Iterator<String> names = deps.fieldNames(); names.hasNext();) {
+                if (!Files.isRegularFile(dir.resolve("node_modules").resolve(names.next()).resolve("package.json"))) {
+                    return false;
+                }
+            }
+            return Files.isDirectory(dir.resolve("node_modules"));
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -62,11 +62,15 @@ class ErrorNotifier {
             // custom headers and signature too: a receiver that checks them must not drop the notification
             Destination.Attempt attempt = destinations.of(s).send(new Destination.Message(s, null,
                     WebhookSigner.notificationId(s.id(), message), body, List.of()));
-            if (attempt.isSuccess()) {
-                LOG.infof("Incident notification for subscription %s sent to %s", s.id(), Redaction.url(s.url()));
+            // an HTTP subscription's notifications go to its URL; an AWS destination's to its on-failure destination
+            java.net.URI target = "arn".equals(s.url().getScheme()) ? s.settings().destination().onFailure() : s.url();
+            if (target == null) {
+                LOG.debugf("Incident notification for subscription %s not sent: %s", s.id(), attempt.describe());
+            } else if (attempt.isSuccess()) {
+                LOG.infof("Incident notification for subscription %s sent to %s", s.id(), Redaction.url(target));
             } else {
                 LOG.warnf("Incident notification for subscription %s to %s failed: %s", s.id(),
-                        Redaction.url(s.url()), Redaction.text(attempt.describe()));
+                        Redaction.url(target), Redaction.text(attempt.describe()));
             }
         });
     }

@@ -4,12 +4,15 @@
  * port, whose first implementation is HTTP ({@code HttpDestination} over {@link io.dynamostream.delivery.HttpPoster}),
  * then the AWS services named by an ARN ({@code LambdaDestination}; {@code EntryDestination} for SQS, SNS, Kinesis and
  * EventBridge, over {@link io.dynamostream.delivery.AwsClients}), with Lambda's on-failure destination and its
- * invocation record;
+ * invocation record; Lambda's event-source-mapping semantics around an attempt: filters
+ * ({@link io.dynamostream.delivery.RecordFilter}, event-ruler), partial batch responses ({@code BatchItemFailures})
+ * and tumbling windows (window fields and state, {@code WindowResponse}); the existence check of an ARN destination
+ * at registration ({@link io.dynamostream.delivery.DestinationCheck});
  * the Lambda payload, the Standard Webhooks signature, the retry policy, dead letters, incident reports and the error
  * notification (retried for a bounded time and across restarts by
  * {@link io.dynamostream.delivery.StopNotifications}). Knows nothing of shards' iterators, buffers or checkpoints.
  *
- * <p>May use: {@code state} (dead letters, stop notifications), {@code metrics} (attempt outcomes),
+ * <p>May use: {@code state} (dead letters, stop notifications, window state), {@code metrics} (attempt outcomes),
  * {@code subscription} (the model), {@code guard} (the SSRF guard, redaction), {@code config}.
  *
  * <p>Comments cite the service's invariants as (I1) to (I11); each is stated, with the tests that prove it, in

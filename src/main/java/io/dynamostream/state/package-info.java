@@ -1,7 +1,8 @@
 /**
  * What survives a restart: the three store kinds (embedded H2 MVStore file, DynamoDB table, memory) behind one
  * package-private SPI, and the typed stores the rest of the service uses ({@link io.dynamostream.state.CheckpointStore},
- * {@link io.dynamostream.state.DeadLetterStore}, {@link io.dynamostream.state.NotificationStore}, and the registry's
+ * {@link io.dynamostream.state.DeadLetterStore}, {@link io.dynamostream.state.NotificationStore}, {@link io.dynamostream.state.WindowStore} (tumbling windows'
+ * state), and the registry's
  * {@link io.dynamostream.subscription.SubscriptionStore}), all implemented by
  * {@link io.dynamostream.state.StateStores}, which also owns the JSON form of the stored documents.
  *
