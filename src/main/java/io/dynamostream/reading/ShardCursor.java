@@ -35,6 +35,11 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  * next batch's in-flight mark when that batch is ready at once (one write per batch), otherwise on its own before the
  * cursor waits, and always when it stops.
  *
+ * <p>{@code parallelization_factor} above 1: the cursor does not deliver itself but hands each record to its lane
+ * ({@link ParallelLanes}, in {@link #handOver}), each lane delivering its batches in order on its own thread; the
+ * shard's checkpoint is then the point below which every lane is done, and each lane keeps its own position and
+ * in-flight mark. With factor 1 (the default) there are no lanes and nothing of this runs.
+ *
  * <p>Its states ({@link State}):
  * <pre>
  *   CREATED ──run──▶ WAITING ──batch──▶ DELIVERING ──done──▶ WAITING
@@ -91,7 +96,12 @@ final class ShardCursor implements BatchDelivery.Listener {
     private final String parentShardId;
     private final ShardBuffer buffer;
     private final ShardBuffer.Position position;
+    /** Delivers the batches with factor 1; null with lanes. */
     private final BatchDelivery delivery;
+    /** The lanes with {@code parallelization_factor} above 1; null with factor 1. */
+    private final ParallelLanes lanes;
+    /** Records taken from the buffer at once for the lanes (they form their own batches). */
+    private static final int DISPATCH_CHUNK = 1000;
     private final CheckpointStore checkpoints;
     private final SubscriptionRegistry registry;
     private final StreamMetrics metrics;
@@ -112,6 +122,8 @@ final class ShardCursor implements BatchDelivery.Listener {
     private volatile boolean stopped;
     private volatile boolean interruptible = true;
     private volatile Thread thread;
+    /** Runs again on a new thread after parking ({@link #parkWith}); without it, it blocks while waiting. */
+    private volatile boolean parkable;
     /** The thread of the latest run: a run after a park waits for the previous one to have ended. */
     private final java.util.concurrent.atomic.AtomicReference<Thread> lastRun = new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -143,8 +155,17 @@ final class ShardCursor implements BatchDelivery.Listener {
         this.metrics = metrics;
         this.incidents = incidents;
         this.listener = listener;
-        this.delivery = deliveries.create(subscription, shardId,
-                () -> !stopped && registry.isRunning(subscription.id()));
+        int factor = settings.mapping().parallelizationFactor();
+        BooleanSupplier running = () -> !stopped && registry.isRunning(subscription.id());
+        if (factor > 1) {
+            this.delivery = null;
+            // the lanes' own positions of an earlier run with the same factor (read once, when the cursor starts)
+            this.lanes = new ParallelLanes(subscription, shardId, factor, deliveries, checkpoints, registry, metrics,
+                    position, after, checkpoints.checkpoints(subscription.id()), running, this::lanesHalted);
+        } else {
+            this.delivery = deliveries.create(subscription, shardId, running);
+            this.lanes = null;
+        }
         if (after != null) {
             skipThrough = SequenceNumbers.parse(after);
         }
@@ -185,6 +206,9 @@ final class ShardCursor implements BatchDelivery.Listener {
                 skipThrough = SequenceNumbers.parse(floor);
                 position.resumeAfter(floor);
                 storeFloor = true;
+                if (lanes != null) {
+                    lanes.startAt(floor);
+                }
             }
             notBeforeEpochSecond = subscription.createdAt().minus(LATEST_CLOCK_MARGIN).getEpochSecond();
         }
@@ -193,8 +217,12 @@ final class ShardCursor implements BatchDelivery.Listener {
     /** Stores what starting needs (the LATEST floor, the shard's progress); then {@link #run} may start. */
     void prepare() {
         if (storeFloor) {
-            checkpoints.checkpoint(subscription.id(), shardId, position.resumePoint());
+            String floor = position.resumePoint();
+            checkpoints.checkpoint(subscription.id(), shardId, floor);
             registry.movedOn(subscription.id(), shardId);
+            if (lanes != null) {
+                lanes.floorStored(floor);
+            }
         }
         registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.READING);
     }
@@ -206,6 +234,21 @@ final class ShardCursor implements BatchDelivery.Listener {
      */
     void parkWith(Runnable resubmit) {
         position.parkable(resubmit);
+        parkable = true;
+    }
+
+    /**
+     * A lane halted (it failed, or deliveries stopped): the cursor must end its loop. A parked cursor is started
+     * again; one blocked in the buffer without being parkable is interrupted.
+     */
+    private void lanesHalted() {
+        if (position.unpark()) {
+            return;
+        }
+        Thread t = thread;
+        if (!parkable && t != null && t != Thread.currentThread()) {
+            t.interrupt();
+        }
     }
 
     /** The executor refused to run the cursor (the service is stopping): it ends without having run again. */
@@ -224,6 +267,12 @@ final class ShardCursor implements BatchDelivery.Listener {
         if (t != null && t != Thread.currentThread() && interruptible) {
             t.interrupt();
         }
+        if (lanes != null) {
+            lanes.wake();
+            if (interruptible) {
+                lanes.interrupt();
+            }
+        }
         position.unpark(); // a parked cursor runs once more to end
     }
 
@@ -234,6 +283,9 @@ final class ShardCursor implements BatchDelivery.Listener {
     void drain() {
         interruptible = false;
         stopped = true;
+        if (lanes != null) {
+            lanes.wake();
+        }
         position.unpark();
     }
 
@@ -269,56 +321,12 @@ final class ShardCursor implements BatchDelivery.Listener {
             if (state == State.CREATED) {
                 moveTo(State.WAITING);
             }
-            while (!stopped) {
-                ShardBuffer.Batch batch = nextBatch();
-                if (batch == ShardBuffer.PARKED) {
-                    parked = true; // no thread until the buffer or a stop starts it again
-                    return;
-                }
-                if (batch == null || stopped) {
-                    return;
-                }
-                if (batch.endOfShard()) {
-                    checkpoints.finish(subscription.id(), shardId);
-                    registry.finished(subscription.id(), shardId);
-                    metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
-                    moveTo(State.FINISHED);
-                    listener.cursorFinished(this);
-                    return;
-                }
-                List<Record> records = batch.records();
-                if (buffer.takeGap(position)) {
-                    reportGap(records.get(0));
-                }
-                int seen = leadingSeen(records);
-                if (seen > 0) {
-                    // already acknowledged (after a rewind or a restart) or older than a LATEST subscription
-                    buffer.advance(position, batch, seen);
-                    continue;
-                }
-                records = cutAtInFlight(records, batch);
-                if (records == null) {
-                    continue;
-                }
-                moveTo(State.DELIVERING);
-                markInFlight(records.get(records.size() - 1).dynamodb().sequenceNumber());
-                switch (delivery.deliver(records, this)) {
-                    case BatchDelivery.Outcome.Done done -> {
-                        buffer.advance(position, batch, records.size());
-                        moveTo(State.WAITING);
-                    }
-                    case BatchDelivery.Outcome.Stopped s -> {
-                        return;
-                    }
-                    case BatchDelivery.Outcome.Failed failed -> {
-                        moveTo(State.FAILED);
-                        listener.cursorFailed(this, failed.message());
-                        return;
-                    }
-                }
-            }
+            parked = lanes == null ? deliverInOrder() : dispatchToLanes();
         } catch (InterruptedException e) {
-            // stopped
+            // stopped, or (not parkable) woken because a lane halted
+            if (lanes != null) {
+                endHalted();
+            }
         } catch (RuntimeException e) {
             if (stopped) {
                 // stopping (e.g. the state store closed at shutdown): the batch is sent again after the restart
@@ -336,11 +344,149 @@ final class ShardCursor implements BatchDelivery.Listener {
                 thread = null;
                 lastRun.compareAndSet(Thread.currentThread(), null);
             } else {
+                if (lanes != null) {
+                    lanes.close(); // every lane thread has ended: nothing is delivered after the cursor ended
+                    lanes.saveCheckpointWhileStopping();
+                }
                 if (!state.isFinal()) {
                     state = State.STOPPED;
                 }
                 ended.countDown();
             }
+        }
+    }
+
+    /** Factor 1: delivers the batches one after the other; true when the cursor parked. */
+    private boolean deliverInOrder() throws InterruptedException {
+        while (!stopped) {
+            ShardBuffer.Batch batch = nextBatch();
+            if (batch == ShardBuffer.PARKED) {
+                return true; // no thread until the buffer or a stop starts it again
+            }
+            if (batch == null || stopped) {
+                return false;
+            }
+            if (batch.endOfShard()) {
+                checkpoints.finish(subscription.id(), shardId);
+                registry.finished(subscription.id(), shardId);
+                metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
+                moveTo(State.FINISHED);
+                listener.cursorFinished(this);
+                return false;
+            }
+            List<Record> records = batch.records();
+            if (buffer.takeGap(position)) {
+                reportGap(records.get(0));
+            }
+            int seen = leadingSeen(records);
+            if (seen > 0) {
+                // already acknowledged (after a rewind or a restart) or older than a LATEST subscription
+                buffer.advance(position, batch, seen);
+                continue;
+            }
+            records = cutAtInFlight(records, batch);
+            if (records == null) {
+                continue;
+            }
+            moveTo(State.DELIVERING);
+            markInFlight(records.get(records.size() - 1).dynamodb().sequenceNumber());
+            switch (delivery.deliver(records, this)) {
+                case BatchDelivery.Outcome.Done done -> {
+                    buffer.advance(position, batch, records.size());
+                    moveTo(State.WAITING);
+                }
+                case BatchDelivery.Outcome.Stopped s -> {
+                    return false;
+                }
+                case BatchDelivery.Outcome.Failed failed -> {
+                    moveTo(State.FAILED);
+                    listener.cursorFailed(this, failed.message());
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Factor above 1: takes records from the buffer and hands each to its lane (waiting while that lane is full); the
+     * lanes deliver on their own threads. True when the cursor parked (the lanes may still be delivering).
+     */
+    private boolean dispatchToLanes() throws InterruptedException {
+        while (!stopped) {
+            if (lanes.halted()) {
+                endHalted();
+                return false;
+            }
+            ShardBuffer.Batch batch = parkable
+                    ? buffer.takeOrPark(position, DISPATCH_CHUNK, 1, System.nanoTime())
+                    : buffer.take(position, DISPATCH_CHUNK, 1, System.nanoTime());
+            if (batch == ShardBuffer.PARKED) {
+                if (lanes.halted()) {
+                    position.unpark(); // a lane halted while this parked: run again at once, to end
+                }
+                return true;
+            }
+            if (batch == null || stopped) {
+                return false;
+            }
+            if (batch.endOfShard()) {
+                if (!lanes.awaitShardDone()) {
+                    continue; // halted or stopping: see the loop's start
+                }
+                lanes.saveCheckpoint();
+                checkpoints.finish(subscription.id(), shardId);
+                registry.finished(subscription.id(), shardId);
+                metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
+                moveTo(State.FINISHED);
+                listener.cursorFinished(this);
+                return false;
+            }
+            List<Record> records = batch.records();
+            if (buffer.takeGap(position)) {
+                reportGap(records.get(0));
+            }
+            int handed = 0;
+            for (Record r : records) {
+                if (!handOver(r)) {
+                    break;
+                }
+                handed++;
+            }
+            buffer.advance(position, batch, handed);
+            lanes.saveCheckpoint(); // what needed no delivery moves the checkpoint too
+        }
+        return false;
+    }
+
+    /**
+     * The one place where a record of the shard is handed to delivery with lanes: records already handed over (after
+     * a rewind) are passed, records this subscription must not get count as acknowledged, the others go to their
+     * lane.
+     *
+     * @return false when the lanes halted or the cursor is stopping (the record was not taken)
+     */
+    private boolean handOver(Record r) throws InterruptedException {
+        BigInteger sequence = SequenceNumbers.of(r);
+        if (skipThrough != null && sequence.compareTo(skipThrough) <= 0) {
+            return true; // handed over already, or acknowledged before the restart
+        }
+        Instant created = r.dynamodb().approximateCreationDateTime();
+        if (created != null && created.getEpochSecond() < notBeforeEpochSecond) {
+            lanes.acknowledgeUndelivered(r); // older than a LATEST subscription
+        } else if (!lanes.dispatch(r)) {
+            return false;
+        }
+        skipThrough = sequence;
+        return true;
+    }
+
+    /** The lanes halted: the subscription ends in ERROR when a lane failed, else the cursor just stops. */
+    private void endHalted() {
+        String failure = lanes.failure();
+        if (failure != null && !state.isFinal()) {
+            moveTo(State.FAILED);
+            listener.cursorFailed(this, failure);
         }
     }
 
