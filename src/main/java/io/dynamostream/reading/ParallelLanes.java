@@ -510,7 +510,7 @@ final class ParallelLanes {
         try {
             while (true) {
                 if (halted || !running.getAsBoolean()) {
-                    lane.active = false;
+                    release(lane);
                     return null;
                 }
                 if (lane.restartMark != null) {
@@ -540,7 +540,7 @@ final class ParallelLanes {
                 }
                 int n = lane.queue.size();
                 if (n == 0) {
-                    lane.active = false;
+                    release(lane);
                     return null;
                 }
                 long left = deadlineNanos - System.nanoTime();
@@ -552,6 +552,12 @@ final class ParallelLanes {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Under the lock: the lane's thread gives it up; the next record handed to it starts a new one. */
+    private void release(Lane lane) {
+        lane.active = false;
+        lane.thread = null;
     }
 
     /** The batch the lane can deliver at once (no wait for the window), or null. */
@@ -581,7 +587,12 @@ final class ParallelLanes {
 
     /** A lane's loop, on its own thread, while it has records. */
     private void run(Lane lane) {
-        lane.thread = Thread.currentThread();
+        lock.lock();
+        try {
+            lane.thread = Thread.currentThread();
+        } finally {
+            lock.unlock();
+        }
         try {
             List<Record> batch = nextBatch(lane, System.nanoTime() + windowNanos);
             boolean marked = false;
@@ -637,10 +648,13 @@ final class ParallelLanes {
                 halt("internal error on shard " + shardId + ": " + e);
             }
         } finally {
-            lane.thread = null;
             lock.lock();
             try {
-                lane.active = false;
+                // once nextBatch gave the lane up, a new thread may own it: this one must not touch it then
+                if (lane.thread == Thread.currentThread()) {
+                    lane.active = false;
+                    lane.thread = null;
+                }
                 threads--;
                 changed.signalAll();
             } finally {
@@ -664,8 +678,9 @@ final class ParallelLanes {
         BigInteger restartMark;
         /** Until when the lane waits for the rest of that batch; 0 before it started waiting. Guarded. */
         long restartDeadline;
-        /** A thread runs the lane; guarded. */
+        /** A thread runs the lane (or is about to); guarded. */
         boolean active;
+        /** The thread that runs it; written under the lock, volatile for {@link #interrupt}. */
         volatile Thread thread;
         /** The whole batch was acknowledged: its last sequence number and size (the lane's thread only). */
         String wholeLast;
