@@ -167,7 +167,12 @@ class ParallelLanesTest {
     }
 
     private Subscription register(int batchSize, int factor, int maxRetries, DeliverySettings.OnFailure onFailure) {
-        DeliverySettings settings = new DeliverySettings(batchSize, Duration.ZERO, maxRetries, null, false, onFailure)
+        return register(batchSize, Duration.ZERO, factor, maxRetries, onFailure);
+    }
+
+    private Subscription register(int batchSize, Duration window, int factor, int maxRetries,
+            DeliverySettings.OnFailure onFailure) {
+        DeliverySettings settings = new DeliverySettings(batchSize, window, maxRetries, null, false, onFailure)
                 .withMapping(new MappingOptions(List.of(), false, Duration.ZERO, factor));
         return registry.register(new SubscriptionRequest.Valid("People", URI.create("http://127.0.0.1:9/in"),
                 StartingPosition.TRIM_HORIZON, Map.of(), List.of(), settings), Subscription.Source.API);
@@ -391,6 +396,59 @@ class ParallelLanesTest {
         assertEquals("1", shardCheckpoint(s).sequenceNumber(), "the shard stops below the failed record");
         assertTrue(acknowledged.contains(BigInteger.ONE));
         assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void givenABatchingWindow_whenTheClosedShardEnds_thenEveryLaneSendsWhatItHasWithoutWaitingForTheWindow() {
+        Subscription s = register(100, Duration.ofSeconds(300), 4, 0, DeliverySettings.OnFailure.STOP);
+        List<Record> records = new ArrayList<>();
+        for (long q = 1; q <= 12; q++) {
+            records.add(change(q, "item-" + q));
+        }
+
+        ShardCursor c = start(s, buffer(records, true));
+
+        awaitState(c, ShardCursor.State.FINISHED);
+        Set<String> all = new HashSet<>();
+        sent.forEach(all::addAll);
+        assertEquals(12, all.size());
+        assertTrue(sent.size() <= 4, "one batch per lane: " + sent);
+    }
+
+    @Test
+    void givenAGracefulStop_whenLanesAreInTheirAttempts_thenTheyFinishAndWhatTheyGotIsCheckpointed() throws Exception {
+        Subscription s = register(10, 2, 0, DeliverySettings.OnFailure.STOP);
+        List<Record> records = withHungItem(6, 2, "held", 1);
+        CountDownLatch inAttempts = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        answer = m -> {
+            inAttempts.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return serverError();
+            }
+            return ok();
+        };
+        ShardCursor c = start(s, buffer(records, false));
+        assertTrue(inAttempts.await(10, TimeUnit.SECONDS), "both lanes in an attempt");
+
+        c.drain();
+        assertTrue(!c.awaitStopped(System.nanoTime()), "the lanes are still in their attempts");
+        release.countDown();
+
+        assertTrue(c.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+        assertEquals(ShardCursor.State.STOPPED, c.state());
+        assertEquals(2, sent.size(), "the two batches in their attempts, no new one after the drain: " + sent);
+        Set<String> got = new HashSet<>();
+        sent.forEach(got::addAll);
+        long through = 0;
+        while (got.contains(Long.toString(through + 1))) {
+            through++;
+        }
+        assertEquals(Long.toString(through), shardCheckpoint(s).sequenceNumber(),
+                "both acknowledged: the shard is checkpointed up to the first record not sent " + sent);
+        assertEquals(0, laneThreads(s).size());
     }
 
     // ---- restarts
