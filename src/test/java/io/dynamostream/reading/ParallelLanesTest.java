@@ -41,6 +41,7 @@ import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.metrics.StreamMetrics.AttemptOutcome;
 import io.dynamostream.state.CheckpointStore;
 import io.dynamostream.state.StateStores;
+import io.dynamostream.subscription.DeliveryIncident;
 import io.dynamostream.subscription.DeliverySettings;
 import io.dynamostream.subscription.MappingOptions;
 import io.dynamostream.subscription.StartingPosition;
@@ -73,6 +74,8 @@ class ParallelLanesTest {
     private final List<List<String>> sent = Collections.synchronizedList(new ArrayList<>());
     /** Sequence numbers the destination acknowledged with a 2xx. */
     private final Set<BigInteger> acknowledged = ConcurrentHashMap.newKeySet();
+    /** Sequence numbers given up by on_failure (skip): done too, without a 2xx. */
+    private final Set<BigInteger> givenUp = ConcurrentHashMap.newKeySet();
     /** Shard checkpoints stored while a record at or below them was not acknowledged (must stay empty). */
     private final List<String> violations = new CopyOnWriteArrayList<>();
     /** Every record of the test shard by sequence number (to check stored checkpoints against). */
@@ -101,7 +104,8 @@ class ParallelLanesTest {
             }
             if (!CheckpointStore.isLaneId(shardId)) {
                 BigInteger through = new BigInteger(sequenceNumber);
-                shardRecords.keySet().stream().filter(s -> s.compareTo(through) <= 0 && !acknowledged.contains(s))
+                shardRecords.keySet().stream().filter(s -> s.compareTo(through) <= 0 && !acknowledged.contains(s)
+                        && !givenUp.contains(s))
                         .findFirst().ifPresent(s -> violations.add("checkpoint " + sequenceNumber
                                 + " passes unacknowledged " + s));
             }
@@ -205,7 +209,14 @@ class ParallelLanesTest {
             }
             return a;
         };
-        Incidents report = new Incidents(i -> { });
+        Incidents report = new Incidents(i -> {
+            if (i.kind() == DeliveryIncident.Kind.SKIPPED) {
+                BigInteger first = new BigInteger(i.firstSequenceNumber());
+                BigInteger last = new BigInteger(i.lastSequenceNumber());
+                shardRecords.keySet().stream().filter(q -> q.compareTo(first) >= 0 && q.compareTo(last) <= 0)
+                        .forEach(givenUp::add);
+            }
+        });
         DeadLetters deadLetters = new DeadLetters(stores, report, null, Clock.systemUTC());
         ShardCursor.DeliveryFactory deliveries = (sub, shardId, running) -> new BatchDelivery(sub, "arn:stream",
                 shardId, destination, new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1)), Clock.systemUTC(),
@@ -449,6 +460,81 @@ class ParallelLanesTest {
         assertEquals(Long.toString(through), shardCheckpoint(s).sequenceNumber(),
                 "both acknowledged: the shard is checkpointed up to the first record not sent " + sent);
         assertEquals(0, laneThreads(s).size());
+    }
+
+    @Test
+    void givenBisectAndSkip_whenOneRecordOfALaneIsBad_thenItsHalvesAreCheckpointedAndOnlyTheBadRecordIsSkipped() {
+        DeliverySettings settings = new DeliverySettings(4, Duration.ZERO, 0, null, true,
+                DeliverySettings.OnFailure.SKIP).withMapping(new MappingOptions(List.of(), false, Duration.ZERO, 3));
+        Subscription s = registry.register(new SubscriptionRequest.Valid("People", URI.create("http://127.0.0.1:9/in"),
+                StartingPosition.TRIM_HORIZON, Map.of(), List.of(), settings), Subscription.Source.API);
+        List<Record> records = new ArrayList<>();
+        for (long q = 1; q <= 24; q++) {
+            records.add(change(q, "item-" + (q % 5)));
+        }
+        answer = m -> m.records().stream().anyMatch(r -> r.dynamodb().sequenceNumber().equals("7"))
+                ? serverError() : ok();
+
+        ShardCursor c = start(s, buffer(records, true));
+
+        awaitState(c, ShardCursor.State.FINISHED);
+        Set<String> got = new HashSet<>();
+        acknowledged.forEach(q -> got.add(q.toString()));
+        for (long q = 1; q <= 24; q++) {
+            assertEquals(q != 7, got.contains(Long.toString(q)), "record " + q);
+        }
+        assertEquals(Set.of(BigInteger.valueOf(7)), givenUp, "only the bad record is skipped");
+        assertEquals("24", shardCheckpoint(s).sequenceNumber());
+        // the lane of the bad record ends after it too (its position passed it when it was skipped)
+        int lane = ParallelLanes.laneOf(change(0, "item-2"), 3);
+        String lanePosition = stores.checkpoints(s.id()).get(CheckpointStore.laneId(SHARD, lane, 3)).sequenceNumber();
+        assertTrue(new BigInteger(lanePosition).compareTo(BigInteger.valueOf(7)) >= 0, lanePosition);
+        assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void givenALatestJoinAfterRecordsWereRead_thenTheFloorIsStoredAndTheLanesStartAfterIt() {
+        DeliverySettings settings = new DeliverySettings(10, Duration.ZERO, 0, null, false,
+                DeliverySettings.OnFailure.STOP).withMapping(new MappingOptions(List.of(), false, Duration.ZERO, 4));
+        Subscription s = registry.register(new SubscriptionRequest.Valid("People", URI.create("http://127.0.0.1:9/in"),
+                StartingPosition.LATEST, Map.of(), List.of(), settings), Subscription.Source.API);
+        ShardBuffer b = buffer(List.of(change(1, "a"), change(2, "b"), change(3, "c")), false);
+        Destination destination = m -> {
+            sent.add(m.records().stream().map(r -> r.dynamodb().sequenceNumber()).toList());
+            m.records().forEach(r -> acknowledged.add(new BigInteger(r.dynamodb().sequenceNumber())));
+            return ok();
+        };
+        Incidents report = new Incidents(i -> { });
+        ShardCursor c = new ShardCursor(s, new ShardLineage.Shard(SHARD, null, "1", null), b,
+                (sub, shardId, running) -> new BatchDelivery(sub, "arn:stream", shardId, destination,
+                        new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1)), Clock.systemUTC(),
+                        (d, keep) -> keep.getAsBoolean(), new DeadLetters(stores, report, null, Clock.systemUTC()),
+                        report, running),
+                checkpoints, registry, new StreamMetrics(new SimpleMeterRegistry(), registry), report,
+                new ShardCursor.Listener() {
+                    @Override
+                    public void cursorFinished(ShardCursor cursor) {
+                    }
+
+                    @Override
+                    public void cursorFailed(ShardCursor cursor, String message) {
+                    }
+                }, null, null, true);
+        cursors.add(c);
+        c.join(ShardBuffer.Join.LATEST);
+        c.prepare();
+        assertEquals("3", shardCheckpoint(s).sequenceNumber(), "the floor is stored before the cursor runs");
+        c.parkWith(() -> Thread.ofVirtual().start(c::run));
+        Thread.ofVirtual().start(c::run);
+
+        List<Record> more = List.of(change(4, "a"), change(5, "d"));
+        more.forEach(r -> shardRecords.put(new BigInteger(r.dynamodb().sequenceNumber()), r));
+        b.append(more, false);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "5".equals(shardCheckpoint(s).sequenceNumber()));
+        Set<String> got = new HashSet<>();
+        sent.forEach(got::addAll);
+        assertEquals(Set.of("4", "5"), got);
     }
 
     // ---- restarts
