@@ -47,6 +47,8 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  *                       └──end of the closed shard acknowledged──▶ FINISHED
  *   any but FINISHED/FAILED ──stop() / drain()──▶ STOPPED
  * </pre>
+ * With lanes the cursor itself never delivers: it stays WAITING while they do, and ends FAILED when one of them ends
+ * the subscription, FINISHED when every lane is done with the closed shard.
  *
  * <p>Thread-safety: runs on one thread (from the table's executor); {@link #stop}, {@link #drain} and
  * {@link #awaitStopped} are called from others and only touch volatile fields.
@@ -62,6 +64,8 @@ final class ShardCursor implements BatchDelivery.Listener {
     static final Duration LATEST_CLOCK_MARGIN = Duration.ofSeconds(60);
     /** How long a resumed cursor waits for the rest of the batch that was in flight before a crash. */
     private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(2);
+    /** Records taken from the buffer at once for the lanes (they form their own batches). */
+    private static final int DISPATCH_CHUNK = 1000;
 
     /** Where the cursor is. */
     enum State {
@@ -100,8 +104,6 @@ final class ShardCursor implements BatchDelivery.Listener {
     private final BatchDelivery delivery;
     /** The lanes with {@code parallelization_factor} above 1; null with factor 1. */
     private final ParallelLanes lanes;
-    /** Records taken from the buffer at once for the lanes (they form their own batches). */
-    private static final int DISPATCH_CHUNK = 1000;
     private final CheckpointStore checkpoints;
     private final SubscriptionRegistry registry;
     private final StreamMetrics metrics;
