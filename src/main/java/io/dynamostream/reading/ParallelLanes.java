@@ -64,6 +64,7 @@ final class ParallelLanes {
     private final BooleanSupplier running;
     /** Tells the cursor that the lanes halted (a lane failed or stopped), from a lane's thread. */
     private final Runnable halting;
+    private final ShardCursor.DeliveryFactory deliveries;
     private final Lane[] lanes;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -111,12 +112,12 @@ final class ParallelLanes {
         this.position = position;
         this.running = running;
         this.halting = halting;
+        this.deliveries = deliveries;
         startAt(after);
         savedCheckpoint = after;
         this.lanes = new Lane[factor];
         for (int i = 0; i < factor; i++) {
-            Lane lane = new Lane(i, CheckpointStore.laneId(shardId, i, factor),
-                    deliveries.create(subscription, shardId, () -> !halted && running.getAsBoolean()));
+            Lane lane = new Lane(i, CheckpointStore.laneId(shardId, i, factor));
             CheckpointStore.Checkpoint cp = stored.get(lane.id);
             if (cp != null) {
                 lane.acked = cp.sequenceNumber() == null ? null : SequenceNumbers.parse(cp.sequenceNumber());
@@ -596,6 +597,10 @@ final class ParallelLanes {
         lock.lock();
         try {
             lane.thread = Thread.currentThread();
+            if (lane.delivery == null) {
+                // made when the lane first has records: a shard's idle lanes hold no delivery either
+                lane.delivery = deliveries.create(subscription, shardId, () -> !halted && running.getAsBoolean());
+            }
         } finally {
             lock.unlock();
         }
@@ -674,8 +679,8 @@ final class ParallelLanes {
         final int index;
         /** Its entry's id in the checkpoint store. */
         final String id;
-        /** Used by the lane's thread only (one at a time). */
-        final BatchDelivery delivery;
+        /** Made by the lane's first thread; used by the lane's thread only (one at a time). */
+        BatchDelivery delivery;
         /** Records handed to the lane, not yet in a batch; guarded by the lock. */
         final ArrayDeque<Record> queue = new ArrayDeque<>();
         /** The last of its records acknowledged or handed over (or stored so before a restart); guarded. */
@@ -692,10 +697,9 @@ final class ParallelLanes {
         String wholeLast;
         int wholeCount;
 
-        Lane(int index, String id, BatchDelivery delivery) {
+        Lane(int index, String id) {
             this.index = index;
             this.id = id;
-            this.delivery = delivery;
         }
 
         @Override
