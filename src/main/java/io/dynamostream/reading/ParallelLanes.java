@@ -41,8 +41,8 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  *
  * <p>Threads: a lane has a thread only while it has records (it ends when its queue is empty), so idle lanes cost
  * nothing. A lane's queue holds at most two batches besides the one in flight (with room for one batch the
- * benchmark's POSTs were some 15 % more and smaller: the cursor, waiting for one full lane, let the others run dry); the
- * cursor waits in {@link #dispatch} while it is full (back-pressure).
+ * benchmark's POSTs were some 15 % more and smaller: the cursor, waiting for one full lane, let the others run
+ * dry); the cursor waits in {@link #dispatch} while it is full (back-pressure).
  *
  * <p>Thread-safety: the state below is guarded by {@link #lock}; the cursor's thread and the lane threads call in.
  */

@@ -460,8 +460,8 @@ public final class Benchmark {
         }
         double one = median(rates[0]);
         double ten = median(rates[1]);
-        System.out.printf(Locale.ROOT, "    median of %d rounds: factor 1 %,.0f rec/s, factor 10 %,.0f rec/s (x %.1f)%n%n",
-                rounds, one, ten, ten / one);
+        System.out.printf(Locale.ROOT, "    median of %d rounds: factor 1 %,.0f rec/s, factor 10 %,.0f rec/s "
+                + "(x %.1f)%n%n", rounds, one, ten, ten / one);
         String what = String.format(Locale.ROOT, "%,d records, %d shards, batch_size %d, %d ms per POST, median of %d",
                 records, shards, batchSize, delayMs, rounds);
         rows.add(new String[] {"P2 lanes, factor 1", rate(one), "", "", what});
@@ -482,8 +482,8 @@ public final class Benchmark {
         try {
             t1 = counter.done().get(10, TimeUnit.MINUTES);
         } catch (TimeoutException e) {
-            throw new IllegalStateException(String.format("%s: only %d of %d records after 10 minutes; subscription: %s",
-                    table, counter.records(), count, service.subscription(id)));
+            throw new IllegalStateException(String.format("%s: only %d of %d records after 10 minutes; "
+                    + "subscription: %s", table, counter.records(), count, service.subscription(id)));
         }
         double cpu = cpuSeconds(service.handle()) - cpu0;
         Thread.sleep(300); // anything extra (duplicates) would show up now
