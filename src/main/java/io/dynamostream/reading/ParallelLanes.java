@@ -93,15 +93,10 @@ final class ParallelLanes {
     private record Pending(BigInteger sequence, String text, int lane) {
     }
 
-    /**
-     * @param after the shard's checkpoint (null: none)
-     * @param stored the subscription's stored entries ({@link CheckpointStore#checkpoints}): the lanes' positions
-     *        of an earlier run with the same factor are taken from it
-     */
+    /** @param after the shard's checkpoint (null: none) */
     ParallelLanes(Subscription subscription, String shardId, int factor, ShardCursor.DeliveryFactory deliveries,
             CheckpointStore checkpoints, SubscriptionRegistry registry, StreamMetrics metrics,
-            ShardBuffer.Position position, String after, Map<String, CheckpointStore.Checkpoint> stored,
-            BooleanSupplier running, Runnable halting) {
+            ShardBuffer.Position position, String after, BooleanSupplier running, Runnable halting) {
         this.subscription = subscription;
         this.shardId = shardId;
         this.batchSize = subscription.settings().batchSize();
@@ -117,9 +112,24 @@ final class ParallelLanes {
         savedCheckpoint = after;
         this.lanes = new Lane[factor];
         for (int i = 0; i < factor; i++) {
-            Lane lane = new Lane(i, CheckpointStore.laneId(shardId, i, factor));
-            CheckpointStore.Checkpoint cp = stored.get(lane.id);
-            if (cp != null) {
+            lanes[i] = new Lane(i, CheckpointStore.laneId(shardId, i, factor));
+        }
+    }
+
+    /**
+     * Takes the lanes' positions of an earlier run with the same factor from the subscription's stored entries
+     * ({@link CheckpointStore#checkpoints}): what each lane acknowledged is not sent again, and its batch in flight
+     * is re-formed as it was. Called by the cursor's thread before the first {@link #dispatch} (not when the cursor
+     * is made: that is under the table's lock, and this may be a remote read).
+     */
+    void restore(Map<String, CheckpointStore.Checkpoint> stored) {
+        lock.lock();
+        try {
+            for (Lane lane : lanes) {
+                CheckpointStore.Checkpoint cp = stored.get(lane.id);
+                if (cp == null) {
+                    continue;
+                }
                 lane.acked = cp.sequenceNumber() == null ? null : SequenceNumbers.parse(cp.sequenceNumber());
                 if (cp.inFlightThrough() != null) {
                     BigInteger mark = SequenceNumbers.parse(cp.inFlightThrough());
@@ -128,7 +138,8 @@ final class ParallelLanes {
                     }
                 }
             }
-            lanes[i] = lane;
+        } finally {
+            lock.unlock();
         }
     }
 

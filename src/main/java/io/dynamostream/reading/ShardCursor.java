@@ -124,6 +124,8 @@ final class ShardCursor implements BatchDelivery.Listener {
     private volatile boolean stopped;
     private volatile boolean interruptible = true;
     private volatile Thread thread;
+    /** The lanes' stored positions were read (on the cursor's thread, before its first record). */
+    private boolean lanesRestored;
     /** Runs again on a new thread after parking ({@link #parkWith}); without it, it blocks while waiting. */
     private volatile boolean parkable;
     /** The thread of the latest run: a run after a park waits for the previous one to have ended. */
@@ -161,9 +163,8 @@ final class ShardCursor implements BatchDelivery.Listener {
         BooleanSupplier running = () -> !stopped && registry.isRunning(subscription.id());
         if (factor > 1) {
             this.delivery = null;
-            // the lanes' own positions of an earlier run with the same factor (read once, when the cursor starts)
             this.lanes = new ParallelLanes(subscription, shardId, factor, deliveries, checkpoints, registry, metrics,
-                    position, after, checkpoints.checkpoints(subscription.id()), running, this::lanesHalted);
+                    position, after, running, this::lanesHalted);
         } else {
             this.delivery = deliveries.create(subscription, shardId, running);
             this.lanes = null;
@@ -415,6 +416,11 @@ final class ShardCursor implements BatchDelivery.Listener {
      * lanes deliver on their own threads. True when the cursor parked (the lanes may still be delivering).
      */
     private boolean dispatchToLanes() throws InterruptedException {
+        if (!lanesRestored) {
+            // the lanes' own positions of an earlier run, read once, on this thread (not under the table's lock)
+            lanes.restore(checkpoints.checkpoints(subscription.id()));
+            lanesRestored = true;
+        }
         while (!stopped) {
             if (lanes.halted()) {
                 endHalted();
