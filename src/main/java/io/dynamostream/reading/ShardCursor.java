@@ -196,6 +196,11 @@ final class ShardCursor implements BatchDelivery.Listener {
         return position;
     }
 
+    /** Lane threads alive now; 0 with factor 1 (for tests: idle lanes hold none). */
+    int laneThreads() {
+        return lanes == null ? 0 : lanes.threads();
+    }
+
     /**
      * Joins the buffer. {@code LATEST}: at its current end; records up to the last one read so far and records
      * created well before the registration are not for this subscription, and that floor is stored as the checkpoint

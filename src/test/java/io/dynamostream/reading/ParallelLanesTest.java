@@ -82,6 +82,8 @@ class ParallelLanesTest {
     private final Map<BigInteger, Record> shardRecords = new ConcurrentHashMap<>();
     private Function<Destination.Message, Destination.Attempt> answer = m -> ok();
     private final List<ShardCursor> cursors = new CopyOnWriteArrayList<>();
+    /** Each cursor's runs (a new thread after each park). */
+    private final Map<ShardCursor, List<Thread>> runs = new ConcurrentHashMap<>();
     private final List<ShardBuffer> buffers = new CopyOnWriteArrayList<>();
 
     /** The process "died": writes from now on are lost, as after a kill -9. */
@@ -238,9 +240,11 @@ class ParallelLanesTest {
                 }, after, stored == null ? null : stored.inFlightThrough(), false);
         c.join(after == null ? ShardBuffer.Join.TRIM_HORIZON : ShardBuffer.Join.AFTER);
         c.prepare();
-        c.parkWith(() -> Thread.ofVirtual().start(c::run));
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        runs.put(c, threads);
+        c.parkWith(() -> threads.add(Thread.ofVirtual().start(c::run)));
         cursors.add(c);
-        Thread.ofVirtual().start(c::run);
+        threads.add(Thread.ofVirtual().start(c::run));
         return c;
     }
 
@@ -329,6 +333,7 @@ class ParallelLanesTest {
 
         awaitState(c, ShardCursor.State.FINISHED);
         assertEquals(new CheckpointStore.Checkpoint("5", null, true), shardCheckpoint(s));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ended.isEmpty()); // told right after the state moved
         assertEquals(List.of("finished"), ended);
         assertEquals(List.of(), violations);
     }
@@ -362,7 +367,8 @@ class ParallelLanesTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> "50".equals(
                 shardCheckpoint(s) == null ? null : shardCheckpoint(s).sequenceNumber()));
-        await().atMost(Duration.ofSeconds(10)).until(() -> laneThreads(s).isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.laneThreads() == 0
+                && runs.get(c).stream().noneMatch(Thread::isAlive));
         assertEquals(ShardCursor.State.WAITING, c.state(), "parked, not ended");
 
         List<Record> more = List.of(change(51, "item-1"), change(52, "item-2"));
@@ -374,12 +380,6 @@ class ParallelLanesTest {
         assertTrue(c.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
         assertEquals(ShardCursor.State.STOPPED, c.state());
         assertEquals(List.of(), violations);
-    }
-
-    /** The live threads of the subscription's lanes (named lane-<subscription>-...). */
-    private static List<Thread> laneThreads(Subscription s) {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("lane-" + s.id())).toList();
     }
 
     @Test
@@ -400,6 +400,7 @@ class ParallelLanesTest {
         ShardCursor c = start(s, buffer(records, false));
 
         awaitState(c, ShardCursor.State.FAILED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ended.isEmpty()); // told right after the state moved
         assertEquals(1, ended.size());
         assertTrue(ended.get(0).startsWith("failed: delivery to http://127.0.0.1:9/in failed after 2 attempts"),
                 ended.get(0));
@@ -459,7 +460,7 @@ class ParallelLanesTest {
         }
         assertEquals(Long.toString(through), shardCheckpoint(s).sequenceNumber(),
                 "both acknowledged: the shard is checkpointed up to the first record not sent " + sent);
-        assertEquals(0, laneThreads(s).size());
+        assertEquals(0, c.laneThreads());
     }
 
     @Test
