@@ -35,6 +35,11 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  * next batch's in-flight mark when that batch is ready at once (one write per batch), otherwise on its own before the
  * cursor waits, and always when it stops.
  *
+ * <p>{@code parallelization_factor} above 1: the cursor does not deliver itself but hands each record to its lane
+ * ({@link ParallelLanes}, in {@link #handOver}), each lane delivering its batches in order on its own thread; the
+ * shard's checkpoint is then the point below which every lane is done, and each lane keeps its own position and
+ * in-flight mark. With factor 1 (the default) there are no lanes and nothing of this runs.
+ *
  * <p>Its states ({@link State}):
  * <pre>
  *   CREATED ──run──▶ WAITING ──batch──▶ DELIVERING ──done──▶ WAITING
@@ -42,6 +47,8 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  *                       └──end of the closed shard acknowledged──▶ FINISHED
  *   any but FINISHED/FAILED ──stop() / drain()──▶ STOPPED
  * </pre>
+ * With lanes the cursor itself never delivers: it stays WAITING while they do, and ends FAILED when one of them ends
+ * the subscription, FINISHED when every lane is done with the closed shard.
  *
  * <p>Thread-safety: runs on one thread (from the table's executor); {@link #stop}, {@link #drain} and
  * {@link #awaitStopped} are called from others and only touch volatile fields.
@@ -57,6 +64,8 @@ final class ShardCursor implements BatchDelivery.Listener {
     static final Duration LATEST_CLOCK_MARGIN = Duration.ofSeconds(60);
     /** How long a resumed cursor waits for the rest of the batch that was in flight before a crash. */
     private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(2);
+    /** Records taken from the buffer at once for the lanes (they form their own batches). */
+    private static final int DISPATCH_CHUNK = 1000;
 
     /** Where the cursor is. */
     enum State {
@@ -91,7 +100,10 @@ final class ShardCursor implements BatchDelivery.Listener {
     private final String parentShardId;
     private final ShardBuffer buffer;
     private final ShardBuffer.Position position;
+    /** Delivers the batches with factor 1; null with lanes. */
     private final BatchDelivery delivery;
+    /** The lanes with {@code parallelization_factor} above 1; null with factor 1. */
+    private final ParallelLanes lanes;
     private final CheckpointStore checkpoints;
     private final SubscriptionRegistry registry;
     private final StreamMetrics metrics;
@@ -112,6 +124,10 @@ final class ShardCursor implements BatchDelivery.Listener {
     private volatile boolean stopped;
     private volatile boolean interruptible = true;
     private volatile Thread thread;
+    /** The lanes' stored positions were read (on the cursor's thread, before its first record). */
+    private boolean lanesRestored;
+    /** Runs again on a new thread after parking ({@link #parkWith}); without it, it blocks while waiting. */
+    private volatile boolean parkable;
     /** The thread of the latest run: a run after a park waits for the previous one to have ended. */
     private final java.util.concurrent.atomic.AtomicReference<Thread> lastRun = new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -143,8 +159,16 @@ final class ShardCursor implements BatchDelivery.Listener {
         this.metrics = metrics;
         this.incidents = incidents;
         this.listener = listener;
-        this.delivery = deliveries.create(subscription, shardId,
-                () -> !stopped && registry.isRunning(subscription.id()));
+        int factor = settings.mapping().parallelizationFactor();
+        BooleanSupplier running = () -> !stopped && registry.isRunning(subscription.id());
+        if (factor > 1) {
+            this.delivery = null;
+            this.lanes = new ParallelLanes(subscription, shardId, factor, deliveries, checkpoints, registry, metrics,
+                    position, after, running, this::lanesHalted);
+        } else {
+            this.delivery = deliveries.create(subscription, shardId, running);
+            this.lanes = null;
+        }
         if (after != null) {
             skipThrough = SequenceNumbers.parse(after);
         }
@@ -172,6 +196,11 @@ final class ShardCursor implements BatchDelivery.Listener {
         return position;
     }
 
+    /** Lane threads alive now; 0 with factor 1 (for tests: idle lanes hold none). */
+    int laneThreads() {
+        return lanes == null ? 0 : lanes.threads();
+    }
+
     /**
      * Joins the buffer. {@code LATEST}: at its current end; records up to the last one read so far and records
      * created well before the registration are not for this subscription, and that floor is stored as the checkpoint
@@ -185,6 +214,9 @@ final class ShardCursor implements BatchDelivery.Listener {
                 skipThrough = SequenceNumbers.parse(floor);
                 position.resumeAfter(floor);
                 storeFloor = true;
+                if (lanes != null) {
+                    lanes.startAt(floor);
+                }
             }
             notBeforeEpochSecond = subscription.createdAt().minus(LATEST_CLOCK_MARGIN).getEpochSecond();
         }
@@ -193,8 +225,12 @@ final class ShardCursor implements BatchDelivery.Listener {
     /** Stores what starting needs (the LATEST floor, the shard's progress); then {@link #run} may start. */
     void prepare() {
         if (storeFloor) {
-            checkpoints.checkpoint(subscription.id(), shardId, position.resumePoint());
+            String floor = position.resumePoint();
+            checkpoints.checkpoint(subscription.id(), shardId, floor);
             registry.movedOn(subscription.id(), shardId);
+            if (lanes != null) {
+                lanes.floorStored(floor);
+            }
         }
         registry.shardProgress(subscription.id(), shardId, parentShardId, ShardState.READING);
     }
@@ -206,6 +242,21 @@ final class ShardCursor implements BatchDelivery.Listener {
      */
     void parkWith(Runnable resubmit) {
         position.parkable(resubmit);
+        parkable = true;
+    }
+
+    /**
+     * A lane halted (it failed, or deliveries stopped): the cursor must end its loop. A parked cursor is started
+     * again; one blocked in the buffer without being parkable is interrupted.
+     */
+    private void lanesHalted() {
+        if (position.unpark()) {
+            return;
+        }
+        Thread t = thread;
+        if (!parkable && t != null && t != Thread.currentThread()) {
+            t.interrupt();
+        }
     }
 
     /** The executor refused to run the cursor (the service is stopping): it ends without having run again. */
@@ -224,6 +275,12 @@ final class ShardCursor implements BatchDelivery.Listener {
         if (t != null && t != Thread.currentThread() && interruptible) {
             t.interrupt();
         }
+        if (lanes != null) {
+            lanes.wake();
+            if (interruptible) {
+                lanes.interrupt();
+            }
+        }
         position.unpark(); // a parked cursor runs once more to end
     }
 
@@ -234,6 +291,9 @@ final class ShardCursor implements BatchDelivery.Listener {
     void drain() {
         interruptible = false;
         stopped = true;
+        if (lanes != null) {
+            lanes.wake();
+        }
         position.unpark();
     }
 
@@ -269,63 +329,12 @@ final class ShardCursor implements BatchDelivery.Listener {
             if (state == State.CREATED) {
                 moveTo(State.WAITING);
             }
-            while (!stopped) {
-                if (!windowDone(delivery.closeWindowIfDue(this))) { // H11a: a tumbling window's time is over
-                    return;
-                }
-                ShardBuffer.Batch batch = nextBatch();
-                if (batch == ShardBuffer.PARKED) {
-                    delivery.wakeWhenWindowDue(position::unpark); // H11a: wake to close the window on time
-                    parked = true; // no thread until the buffer or a stop starts it again
-                    return;
-                }
-                if (batch == null || stopped) {
-                    return;
-                }
-                if (batch.endOfShard()) {
-                    if (!windowDone(delivery.closeWindowAtShardEnd(this))) { // H11a: a shard's end closes its window
-                        return;
-                    }
-                    checkpoints.finish(subscription.id(), shardId);
-                    registry.finished(subscription.id(), shardId);
-                    metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
-                    moveTo(State.FINISHED);
-                    listener.cursorFinished(this);
-                    return;
-                }
-                List<Record> records = batch.records();
-                if (buffer.takeGap(position)) {
-                    reportGap(records.get(0));
-                }
-                int seen = leadingSeen(records);
-                if (seen > 0) {
-                    // already acknowledged (after a rewind or a restart) or older than a LATEST subscription
-                    buffer.advance(position, batch, seen);
-                    continue;
-                }
-                records = cutAtInFlight(records, batch);
-                if (records == null) {
-                    continue;
-                }
-                moveTo(State.DELIVERING);
-                markInFlight(records.get(records.size() - 1).dynamodb().sequenceNumber());
-                switch (delivery.deliver(records, this)) {
-                    case BatchDelivery.Outcome.Done done -> {
-                        buffer.advance(position, batch, records.size());
-                        moveTo(State.WAITING);
-                    }
-                    case BatchDelivery.Outcome.Stopped s -> {
-                        return;
-                    }
-                    case BatchDelivery.Outcome.Failed failed -> {
-                        moveTo(State.FAILED);
-                        listener.cursorFailed(this, failed.message());
-                        return;
-                    }
-                }
-            }
+            parked = lanes == null ? deliverInOrder() : dispatchToLanes();
         } catch (InterruptedException e) {
-            // stopped
+            // stopped, or (not parkable) woken because a lane halted
+            if (lanes != null) {
+                endHalted();
+            }
         } catch (RuntimeException e) {
             if (stopped) {
                 // stopping (e.g. the state store closed at shutdown): the batch is sent again after the restart
@@ -343,6 +352,10 @@ final class ShardCursor implements BatchDelivery.Listener {
                 thread = null;
                 lastRun.compareAndSet(Thread.currentThread(), null);
             } else {
+                if (lanes != null) {
+                    lanes.close(); // every lane thread has ended: nothing is delivered after the cursor ended
+                    lanes.saveCheckpointWhileStopping();
+                }
                 if (!state.isFinal()) {
                     state = State.STOPPED;
                 }
@@ -351,7 +364,7 @@ final class ShardCursor implements BatchDelivery.Listener {
         }
     }
 
-    /** H11a: false when closing a tumbling window stopped the cursor or failed it (then the cursor returns). */
+    /** False when closing a tumbling window stopped the cursor or failed it (then the cursor returns). */
     private boolean windowDone(BatchDelivery.Outcome outcome) {
         if (outcome instanceof BatchDelivery.Outcome.Failed failed) {
             moveTo(State.FAILED);
@@ -359,6 +372,152 @@ final class ShardCursor implements BatchDelivery.Listener {
             return false;
         }
         return outcome instanceof BatchDelivery.Outcome.Done;
+    }
+
+    /** Factor 1: delivers the batches one after the other; true when the cursor parked. */
+    private boolean deliverInOrder() throws InterruptedException {
+        while (!stopped) {
+            if (!windowDone(delivery.closeWindowIfDue(this))) { // a tumbling window's time is over
+                return false;
+            }
+            ShardBuffer.Batch batch = nextBatch();
+            if (batch == ShardBuffer.PARKED) {
+                delivery.wakeWhenWindowDue(position::unpark); // wake to close an open window on time
+                return true; // no thread until the buffer or a stop starts it again
+            }
+            if (batch == null || stopped) {
+                return false;
+            }
+            if (batch.endOfShard()) {
+                if (!windowDone(delivery.closeWindowAtShardEnd(this))) { // a shard's end closes its window
+                    return false;
+                }
+                checkpoints.finish(subscription.id(), shardId);
+                registry.finished(subscription.id(), shardId);
+                metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
+                moveTo(State.FINISHED);
+                listener.cursorFinished(this);
+                return false;
+            }
+            List<Record> records = batch.records();
+            if (buffer.takeGap(position)) {
+                reportGap(records.get(0));
+            }
+            int seen = leadingSeen(records);
+            if (seen > 0) {
+                // already acknowledged (after a rewind or a restart) or older than a LATEST subscription
+                buffer.advance(position, batch, seen);
+                continue;
+            }
+            records = cutAtInFlight(records, batch);
+            if (records == null) {
+                continue;
+            }
+            moveTo(State.DELIVERING);
+            markInFlight(records.get(records.size() - 1).dynamodb().sequenceNumber());
+            switch (delivery.deliver(records, this)) {
+                case BatchDelivery.Outcome.Done done -> {
+                    buffer.advance(position, batch, records.size());
+                    moveTo(State.WAITING);
+                }
+                case BatchDelivery.Outcome.Stopped s -> {
+                    return false;
+                }
+                case BatchDelivery.Outcome.Failed failed -> {
+                    moveTo(State.FAILED);
+                    listener.cursorFailed(this, failed.message());
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Factor above 1: takes records from the buffer and hands each to its lane (waiting while that lane is full); the
+     * lanes deliver on their own threads. True when the cursor parked (the lanes may still be delivering).
+     */
+    private boolean dispatchToLanes() throws InterruptedException {
+        if (!lanesRestored) {
+            // the lanes' own positions of an earlier run, read once, on this thread (not under the table's lock)
+            lanes.restore(checkpoints.checkpoints(subscription.id()));
+            lanesRestored = true;
+        }
+        while (!stopped) {
+            if (lanes.halted()) {
+                endHalted();
+                return false;
+            }
+            ShardBuffer.Batch batch = parkable
+                    ? buffer.takeOrPark(position, DISPATCH_CHUNK, 1, System.nanoTime())
+                    : buffer.take(position, DISPATCH_CHUNK, 1, System.nanoTime());
+            if (batch == ShardBuffer.PARKED) {
+                if (lanes.halted()) {
+                    position.unpark(); // a lane halted while this parked: run again at once, to end
+                }
+                return true;
+            }
+            if (batch == null || stopped) {
+                return false;
+            }
+            if (batch.endOfShard()) {
+                if (!lanes.awaitShardDone()) {
+                    continue; // halted or stopping: see the loop's start
+                }
+                lanes.saveCheckpoint();
+                checkpoints.finish(subscription.id(), shardId);
+                registry.finished(subscription.id(), shardId);
+                metrics.shardFinished(subscription.id(), subscription.tableName(), shardId);
+                moveTo(State.FINISHED);
+                listener.cursorFinished(this);
+                return false;
+            }
+            List<Record> records = batch.records();
+            if (buffer.takeGap(position)) {
+                reportGap(records.get(0));
+            }
+            int handed = 0;
+            for (Record r : records) {
+                if (!handOver(r)) {
+                    break;
+                }
+                handed++;
+            }
+            buffer.advance(position, batch, handed);
+            lanes.saveCheckpoint(); // what needed no delivery moves the checkpoint too
+        }
+        return false;
+    }
+
+    /**
+     * The one place where a record of the shard is handed to delivery with lanes: records already handed over (after
+     * a rewind) are passed, records this subscription must not get count as acknowledged, the others go to their
+     * lane.
+     *
+     * @return false when the lanes halted or the cursor is stopping (the record was not taken)
+     */
+    private boolean handOver(Record r) throws InterruptedException {
+        BigInteger sequence = SequenceNumbers.of(r);
+        if (skipThrough != null && sequence.compareTo(skipThrough) <= 0) {
+            return true; // handed over already, or acknowledged before the restart
+        }
+        Instant created = r.dynamodb().approximateCreationDateTime();
+        if (created != null && created.getEpochSecond() < notBeforeEpochSecond) {
+            lanes.acknowledgeUndelivered(r); // older than a LATEST subscription
+        } else if (!lanes.dispatch(r)) {
+            return false;
+        }
+        skipThrough = sequence;
+        return true;
+    }
+
+    /** The lanes halted: the subscription ends in ERROR when a lane failed, else the cursor just stops. */
+    private void endHalted() {
+        String failure = lanes.failure();
+        if (failure != null && !state.isFinal()) {
+            moveTo(State.FAILED);
+            listener.cursorFailed(this, failure);
+        }
     }
 
     /**
@@ -495,6 +654,11 @@ final class ShardCursor implements BatchDelivery.Listener {
     @Override
     public void attempted(Destination.Attempt attempt) {
         metrics.attempt(subscription.id(), subscription.tableName(), attempt.outcome(), attempt.took());
+    }
+
+    @Override
+    public void counted(StreamMetrics.EventCount kind, int records) {
+        metrics.count(subscription.id(), kind, records);
     }
 
     @Override

@@ -13,8 +13,31 @@ import java.util.Map;
  * cursor that is still stopping cannot leave an entry behind. Arguments that are not sequence numbers (1 to 48
  * digits) or ids (non-empty, no NUL) are refused with {@link IllegalArgumentException}; storage failures surface as
  * unchecked exceptions.
+ *
+ * <p>Lanes ({@code parallelization_factor} above 1): each lane of a shard keeps its own entry beside the shard's,
+ * under the id {@link #laneId}, with the same rules (its checkpoint is the last record of that lane acknowledged,
+ * its in-flight mark that lane's batch being delivered). The shard's own entry stays the point below which every
+ * record is done, whatever the lanes. Lane entries are listed by {@link #checkpoints} like shards; callers that look
+ * shards up by id never meet them, and {@link #isLaneId} tells them apart.
  */
 public interface CheckpointStore {
+
+    /** What separates a shard id from a lane's part in {@link #laneId}; never part of a DynamoDB Streams shard id. */
+    String LANE_MARK = "#lane-";
+
+    /**
+     * The id under which lane {@code lane} (0-based) of {@code shardId} keeps its position when the shard is read
+     * with {@code factor} lanes, e.g. {@code shardId-0001#lane-3-of-10} for the fourth of ten. The factor is part of
+     * it, so entries of a run with another factor are never mistaken for this one's.
+     */
+    static String laneId(String shardId, int lane, int factor) {
+        return shardId + LANE_MARK + (lane + 1) + "-of-" + factor;
+    }
+
+    /** Whether an id of {@link #checkpoints} names a lane's entry rather than a shard's. */
+    static boolean isLaneId(String id) {
+        return id.contains(LANE_MARK);
+    }
 
     /** The checkpoints of one subscription: shard id → checkpoint (empty when none). */
     Map<String, Checkpoint> checkpoints(String subscriptionId);

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,21 @@ final class BenchReceiver implements AutoCloseable {
     URI register(String path, Sink sink) {
         sinks.put(path, sink);
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    /**
+     * A receiver that takes {@code delay} per POST: {@code sink} gets the body at once, the answer (200) goes out
+     * after the delay, as a handler doing slow work would (the benchmark of parallel batches per shard).
+     */
+    static Sink slow(Sink sink, Duration delay) {
+        return (body, receivedNanos) -> {
+            sink.accept(body, receivedNanos);
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
     }
 
     @Override

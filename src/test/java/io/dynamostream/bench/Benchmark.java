@@ -38,6 +38,10 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * five slow ones (answers after 0.2 s, 0.5 s, 1 s, 2 s and 8 s): the fast one's time to get them all, then its P1-style
  * latency on paced writes while the slow ones are still far behind; each against the same run without slow
  * subscriptions, as a ratio.</li>
+ * <li>P2 lanes ({@code parallelization_factor}, issue 11): 20,000 records on 2 shards drained by a subscription with
+ * {@code batch_size} 10 to a receiver that takes 20 ms per POST, with factor 1 and with factor 10 (a warm-up, then
+ * the median of the rounds, the two factors alternating first): records/s of each and their ratio. Part of P2;
+ * {@code -Dbench.only=p2lanes} runs it alone.</li>
  * </ul>
  * prints a table, and stops every process it started (also on failure or Ctrl-C).
  *
@@ -73,7 +77,9 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * {@code bench.p2.rounds} (5),
  * {@code bench.service.jvmArgs} (extra JVM args for the service, space-separated, e.g.
  * {@code -Ddynamo-stream.reader.idle-interval=50ms}), {@code bench.bare.jvmArgs} (the same for the bare loop),
- * {@code bench.p3.records} (6000), {@code bench.p3.writes} (200), {@code bench.only} (p1, p2, p3 or scale).
+ * {@code bench.p3.records} (6000), {@code bench.p3.writes} (200), {@code bench.p2.lanes.records} (20000),
+ * {@code bench.p2.lanes.shards} (2), {@code bench.p2.lanes.batchSize} (10), {@code bench.p2.lanes.delayMs} (20),
+ * {@code bench.p2.lanes.rounds} (3), {@code bench.only} (p1, p2, p2lanes, p3 or scale).
  */
 public final class Benchmark {
 
@@ -159,6 +165,9 @@ public final class Benchmark {
             }
             if (only.isEmpty() || only.equals("p2")) {
                 drain();
+            }
+            if (only.isEmpty() || only.equals("p2") || only.equals("p2lanes")) {
+                drainLanes();
             }
             if (only.isEmpty() || only.equals("p3")) {
                 isolation();
@@ -429,6 +438,86 @@ public final class Benchmark {
                 String.format(Locale.ROOT, "median per round; of the medians %.0f %%", ratioOfMedians * 100)});
         rows.add(new String[] {"P2 service peak RSS", String.format(Locale.ROOT, "%,.0f MB", peakRss.get() / 1024.0),
                 "", "", String.format(Locale.ROOT, "VmRSS max during P2; VmHWM %,.0f MB", hwm / 1024.0)});
+    }
+
+    /**
+     * P2 lanes: the same drain with a slow receiver (20 ms per POST) and small batches, once with
+     * {@code parallelization_factor} 1 and once with 10: what concurrent batches per shard buy on a hot shard.
+     */
+    private void drainLanes() throws Exception {
+        long records = Long.getLong("bench.p2.lanes.records", 20_000);
+        int shards = Integer.getInteger("bench.p2.lanes.shards", 2);
+        int batchSize = Integer.getInteger("bench.p2.lanes.batchSize", 10);
+        long delayMs = Long.getLong("bench.p2.lanes.delayMs", 20);
+        int rounds = Integer.getInteger("bench.p2.lanes.rounds", 3);
+        int[] factors = {1, 10};
+        System.out.printf(Locale.ROOT, "P2 lanes: %,d pre-generated records on %d shards, TRIM_HORIZON, batch_size %d, "
+                + "receiver taking %d ms per POST; parallelization_factor %d and %d; 1 warm-up + %d measured rounds "
+                + "...%n", records, shards, batchSize, delayMs, factors[0], factors[1], rounds);
+        String table = "bench_lanes";
+        prepare(table, shards, records);
+        double[][] rates = new double[factors.length][rounds];
+        for (int round = 0; round <= rounds; round++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "    %-9s",
+                    round == 0 ? "warm-up" : "round " + round));
+            for (int i = 0; i < factors.length; i++) {
+                int f = factors[(i + round) % factors.length];
+                Drain d = lanesDrain(table, records, batchSize, f, delayMs, "/lanes-" + f + "-" + round);
+                line.append(String.format(Locale.ROOT, " factor %2d %,7.0f rec/s (%,d POSTs, %,d duplicate records, "
+                        + "%s, %.2f CPU-s)", f, d.rate, d.posts, d.duplicates, d.status, d.cpuSeconds));
+                if (round > 0) {
+                    rates[(i + round) % factors.length][round - 1] = d.rate;
+                }
+            }
+            System.out.println(line);
+        }
+        double one = median(rates[0]);
+        double ten = median(rates[1]);
+        System.out.printf(Locale.ROOT, "    median of %d rounds: factor 1 %,.0f rec/s, factor 10 %,.0f rec/s "
+                + "(x %.1f)%n%n", rounds, one, ten, ten / one);
+        String what = String.format(Locale.ROOT, "%,d records, %d shards, batch_size %d, %d ms per POST, median of %d",
+                records, shards, batchSize, delayMs, rounds);
+        rows.add(new String[] {"P2 lanes, factor 1", rate(one), "", "", what});
+        rows.add(new String[] {"P2 lanes, factor 10", rate(ten), "", "", String.format(Locale.ROOT,
+                "x %.1f of factor 1", ten / one)});
+    }
+
+    /** A TRIM_HORIZON subscription with {@code batch_size} and {@code parallelization_factor}; waits for all. */
+    private Drain lanesDrain(String table, long count, int batchSize, int factor, long delayMs, String path)
+            throws Exception {
+        BenchReceiver.Counter counter = new BenchReceiver.Counter(count);
+        URI url = receiver.register(path, BenchReceiver.slow(counter, Duration.ofMillis(delayMs)));
+        double cpu0 = cpuSeconds(service.handle());
+        long t0 = System.nanoTime();
+        String id = subscribe(Map.of("table_name", table, "url", url.toString(), "starting_position", "TRIM_HORIZON",
+                "batch_size", batchSize, "parallelization_factor", factor));
+        long t1;
+        try {
+            t1 = counter.done().get(10, TimeUnit.MINUTES);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(String.format("%s: only %d of %d records after 10 minutes; "
+                    + "subscription: %s", table, counter.records(), count, service.subscription(id)));
+        }
+        double cpu = cpuSeconds(service.handle()) - cpu0;
+        Thread.sleep(300); // anything extra (duplicates) would show up now
+        String status = service.subscription(id).path("status").asText();
+        service.unsubscribe(id);
+        return new Drain(count / ((t1 - t0) / 1e9), counter.posts(), 0, counter.records() - counter.distinct(),
+                status, cpu);
+    }
+
+    /** {@code POST /} with these fields; the new subscription's id. */
+    private String subscribe(Map<String, Object> fields) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var r = http.send(java.net.http.HttpRequest.newBuilder(service.base())
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json.writeValueAsString(fields))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("subscribe failed: HTTP " + r.statusCode() + " " + r.body());
+        }
+        return json.readTree(r.body()).get("id").asText();
     }
 
     /** One drain: records/s from start to the last distinct record received, and what it took. */

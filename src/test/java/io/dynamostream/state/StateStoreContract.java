@@ -154,6 +154,25 @@ abstract class StateStoreContract {
     }
 
     @Test
+    void givenLanesOfAShard_whenTheirPositionsAreStored_thenEachIsKeptBesideTheShardsAndGoesWithTheSubscription() {
+        String s = id("lanes");
+        String lane1 = CheckpointStore.laneId("shardId-1", 0, 3);
+        String lane3 = CheckpointStore.laneId("shardId-1", 2, 3);
+        store.checkpoint(s, "shardId-1", "100000000000000000010");
+        store.checkpointAndInFlight(s, lane1, "100000000000000000030", "100000000000000000040");
+        store.inFlight(s, lane3, "100000000000000000020");
+        store.checkpoint(s, lane3, "100000000000000000015");
+
+        assertEquals(Map.of("shardId-1", new Checkpoint("100000000000000000010", null, false),
+                lane1, new Checkpoint("100000000000000000030", "100000000000000000040", false),
+                lane3, new Checkpoint("100000000000000000015", "100000000000000000020", false)),
+                store.checkpoints(s));
+
+        store.deleteSubscription(s);
+        assertEquals(Map.of(), store.checkpoints(s));
+    }
+
+    @Test
     void givenBatchInFlight_whenCheckpointStaysBelowIt_thenTheInFlightMarkRemains() {
         String s = id("s");
         store.checkpoint(s, "sh", "100000000000000000100");
