@@ -319,10 +319,15 @@ class SubscriptionApiTest {
                 .then().statusCode(200).extract().jsonPath();
         String request = "components.schemas.SubscriptionRequest.properties.";
 
+        // exactly the request's fields: the event-source-mapping ones documented, nothing internal shown
+        assertEquals(Set.copyOf(SubscriptionRequest.FIELDS),
+                doc.getMap("components.schemas.SubscriptionRequest.properties").keySet());
         for (String[] f : new String[][] {{"batch_size", "1", "10000", "100"},
                 {"maximum_batching_window_in_seconds", "0", "300", "0"},
                 {"maximum_retry_attempts", "-1", "10000", "9"},
-                {"maximum_record_age_in_seconds", "-1", "604800", "-1"}}) {
+                {"maximum_record_age_in_seconds", "-1", "604800", "-1"},
+                {"tumbling_window_in_seconds", "0", "900", "0"},
+                {"parallelization_factor", "1", "10", "1"}}) {
             assertEquals(List.of("integer", f[1], f[2], f[3]),
                     List.of(doc.getString(request + f[0] + ".type"), doc.getString(request + f[0] + ".minimum"),
                             doc.getString(request + f[0] + ".maximum"), doc.getString(request + f[0] + ".default")),
