@@ -24,10 +24,12 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * delivery's parts, and the executors the supervisor owns (readers and cursors each run on a virtual thread of
  * these; closed by the supervisor at shutdown).
  *
+ * @param windows where tumbling windows and their state are kept (the state store)
  * @param ended told when a subscription of a table ended (ERROR or CLOSED), so the supervisor detaches it
  */
 record StreamServices(DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, DynamoStreamConfig.Reader reader,
-        SubscriptionRegistry registry, CheckpointStore checkpoints, Destinations destinations, RetryPolicy retryPolicy,
+        SubscriptionRegistry registry, CheckpointStore checkpoints, WindowStore windows, Destinations destinations,
+        RetryPolicy retryPolicy,
         DeadLetters deadLetters, Incidents incidents, StreamMetrics metrics, Clock clock, Sleeper sleeper,
         ExecutorService readers, ExecutorService cursors, TableStream.Ended ended) {
 
@@ -35,8 +37,6 @@ record StreamServices(DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, Dy
     BatchDelivery delivery(Subscription subscription, String streamArn, String shardId,
             BooleanSupplier running) {
         return new BatchDelivery(subscription, streamArn, shardId, destinations.of(subscription), retryPolicy, clock,
-                sleeper, deadLetters, incidents, running,
-                // H11a: tumbling windows are kept in the state store (StateStores is also the WindowStore)
-                checkpoints instanceof WindowStore w ? w : WindowStore.inMemory());
+                sleeper, deadLetters, incidents, running, windows);
     }
 }

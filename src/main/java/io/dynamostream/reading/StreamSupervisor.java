@@ -34,6 +34,7 @@ import io.dynamostream.delivery.RetryPolicy;
 import io.dynamostream.delivery.Sleeper;
 import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.state.CheckpointStore;
+import io.dynamostream.state.WindowStore;
 import io.dynamostream.subscription.Subscription;
 import io.dynamostream.subscription.SubscriptionFile;
 import io.dynamostream.subscription.SubscriptionRegistry;
@@ -86,7 +87,7 @@ public class StreamSupervisor {
     private volatile boolean stopping;
 
     StreamSupervisor(@ReaderClient DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, DynamoStreamConfig config,
-            SubscriptionRegistry registry, CheckpointStore checkpoints, Destinations destinations,
+            SubscriptionRegistry registry, CheckpointStore checkpoints, WindowStore windows, Destinations destinations,
             DeadLetters deadLetters, Incidents incidents, StreamMetrics metrics,
             @ConfigProperty(name = "quarkus.shutdown.timeout", defaultValue = "15s") Duration shutdownTimeout) {
         this.registry = registry;
@@ -96,7 +97,8 @@ public class StreamSupervisor {
         this.shutdownTimeout = shutdownTimeout.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
                 : shutdownTimeout;
         DynamoStreamConfig.Delivery d = config.delivery();
-        this.services = new StreamServices(dynamoDb, streams, config.reader(), registry, checkpoints, destinations,
+        this.services = new StreamServices(dynamoDb, streams, config.reader(), registry, checkpoints, windows,
+                destinations,
                 new RetryPolicy(d.initialBackoff(), d.maxBackoff()), deadLetters, incidents, metrics,
                 Clock.systemUTC(), Sleeper.SYSTEM, readers, cursors, this::ended);
     }
