@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import io.dynamostream.aws.ReaderClient;
 import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.guard.DestinationGuard;
 import io.dynamostream.guard.DestinationRefusedException;
@@ -64,9 +65,12 @@ public class AwsClients {
     private record Key(AwsArn.Service service, String region, URI endpoint) {
     }
 
-    /** Credentials as for the streams: the DynamoDB client's (the default chain unless configured otherwise). */
+    /**
+     * Credentials as for the streams: the reader's DynamoDB client's (the default chain unless configured otherwise;
+     * the bundled local server's in dev mode, where the extension's client has no region to start with).
+     */
     @Inject
-    AwsClients(DynamoStreamConfig config, DestinationGuard guard, DynamoDbClient dynamoDb) {
+    AwsClients(DynamoStreamConfig config, DestinationGuard guard, @ReaderClient DynamoDbClient dynamoDb) {
         this(config.delivery().timeout(), guard, dynamoDb.serviceClientConfiguration().credentialsProvider(),
                 AwsClients::environment);
     }

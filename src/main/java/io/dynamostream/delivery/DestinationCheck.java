@@ -71,24 +71,26 @@ public class DestinationCheck {
         if (arn == null) {
             return Optional.empty();
         }
-        URI endpoint = clients.endpoint(arn.service(), configuredEndpoint);
-        if (clients.refusal(endpoint) != null) {
-            return Optional.empty(); // the delivery reports it, with the guard's reason
-        }
-        AwsRequestOverrideConfiguration quick = AwsRequestOverrideConfiguration.builder().apiCallTimeout(TIMEOUT)
-                .apiCallAttemptTimeout(TIMEOUT).build();
+        URI endpoint = null;
         try {
+            URI at = clients.endpoint(arn.service(), configuredEndpoint);
+            endpoint = at;
+            if (clients.refusal(at) != null) {
+                return Optional.empty(); // the delivery reports it, with the guard's reason
+            }
+            AwsRequestOverrideConfiguration quick = AwsRequestOverrideConfiguration.builder().apiCallTimeout(TIMEOUT)
+                    .apiCallAttemptTimeout(TIMEOUT).build();
             switch (arn.service()) {
-                case SQS -> clients.sqs(arn, endpoint).getQueueUrl(r -> r.queueName(arn.name())
+                case SQS -> clients.sqs(arn, at).getQueueUrl(r -> r.queueName(arn.name())
                         .queueOwnerAWSAccountId(arn.account()).overrideConfiguration(quick));
-                case SNS -> clients.sns(arn, endpoint).getTopicAttributes(r -> r.topicArn(arn.toString())
+                case SNS -> clients.sns(arn, at).getTopicAttributes(r -> r.topicArn(arn.toString())
                         .overrideConfiguration(quick));
-                case KINESIS -> clients.kinesis(arn, endpoint).describeStream(r -> r.streamName(arn.name()).limit(1)
+                case KINESIS -> clients.kinesis(arn, at).describeStream(r -> r.streamName(arn.name()).limit(1)
                         .overrideConfiguration(quick));
-                case EVENTS -> clients.eventBridge(arn, endpoint).describeEventBus(r -> r.name(arn.name())
+                case EVENTS -> clients.eventBridge(arn, at).describeEventBus(r -> r.name(arn.name())
                         .overrideConfiguration(quick));
-                case LAMBDA -> clients.lambda(arn, endpoint).getFunctionConfiguration(r -> r
-                        .functionName(endpoint == null ? arn.toString() : arn.name()).qualifier(arn.qualifier())
+                case LAMBDA -> clients.lambda(arn, at).getFunctionConfiguration(r -> r
+                        .functionName(at == null ? arn.toString() : arn.name()).qualifier(arn.qualifier())
                         .overrideConfiguration(quick));
             }
             return Optional.empty();

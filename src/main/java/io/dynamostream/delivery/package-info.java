@@ -12,7 +12,8 @@
  * notification (retried for a bounded time and across restarts by
  * {@link io.dynamostream.delivery.StopNotifications}). Knows nothing of shards' iterators, buffers or checkpoints.
  *
- * <p>May use: {@code state} (dead letters, stop notifications, window state), {@code metrics} (attempt outcomes),
+ * <p>May use: {@code aws} (the reader's DynamoDB client, whose credentials the AWS destinations share),
+ * {@code state} (dead letters, stop notifications, window state), {@code metrics} (attempt outcomes),
  * {@code subscription} (the model), {@code guard} (the SSRF guard, redaction), {@code config}.
  *
  * <p>Comments cite the service's invariants as (I1) to (I11); each is stated, with the tests that prove it, in
