@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -75,7 +77,7 @@ import io.dynamostream.guard.Redaction;
  */
 public final class SubscriptionFile {
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SubscriptionFile.class);
+    private static final Logger LOG = Logger.getLogger(SubscriptionFile.class);
 
     /**
      * Keys whose value is a mapping or a list checked by validate() (Lambda's spelling too), and the fields Lambda
