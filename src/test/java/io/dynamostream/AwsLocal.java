@@ -97,11 +97,13 @@ public final class AwsLocal implements AutoCloseable {
         }
     }
 
-    private static Path dir() {
+    /** The directory of the local AWS servers' npm project ({@code src/test/aws-local}). */
+    public static Path dir() {
         return Path.of(System.getProperty(DIR_PROPERTY, "src/test/aws-local"));
     }
 
-    private static synchronized void installIfMissing(Path dir) {
+    /** Runs {@code npm ci} in {@code dir} unless every dependency of its package.json is installed. */
+    public static synchronized void installIfMissing(Path dir) {
         if (installed(dir)) {
             return;
         }
@@ -136,7 +138,8 @@ public final class AwsLocal implements AutoCloseable {
         }
     }
 
-    private static boolean accepts(int port) {
+    /** Whether something accepts connections on this loopback port. */
+    public static boolean accepts(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
             return true;
@@ -145,7 +148,8 @@ public final class AwsLocal implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    /** A free loopback port. */
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {

@@ -2,9 +2,6 @@ package io.dynamostream.delivery;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,9 +40,9 @@ public final class PowertoolsHandler implements AutoCloseable {
     }
 
     public static PowertoolsHandler start() {
-        Path dir = Path.of(System.getProperty(AwsLocal.DIR_PROPERTY, "src/test/aws-local"));
-        installIfMissing(dir);
-        int port = freePort();
+        Path dir = AwsLocal.dir();
+        AwsLocal.installIfMissing(dir);
+        int port = AwsLocal.freePort();
         try {
             Path log = Files.createTempFile("powertools-", ".log");
             Process process = new ProcessBuilder("node", "lambda/partial-batch-server.js", Integer.toString(port))
@@ -57,7 +54,7 @@ public final class PowertoolsHandler implements AutoCloseable {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("the Powertools handler exited: " + Files.readString(log));
                     }
-                    return accepts(port);
+                    return AwsLocal.accepts(port);
                 });
             } catch (RuntimeException e) {
                 handler.close();
@@ -102,43 +99,6 @@ public final class PowertoolsHandler implements AutoCloseable {
             Files.deleteIfExists(log);
         } catch (IOException ignored) {
             // a temp file
-        }
-    }
-
-    /** An older install of the directory may lack the batch utility: {@code npm ci} brings it from the lockfile. */
-    private static synchronized void installIfMissing(Path dir) {
-        if (Files.isDirectory(dir.resolve("node_modules/@aws-lambda-powertools/batch"))) {
-            return;
-        }
-        try {
-            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile())
-                    .inheritIO().redirectInput(ProcessBuilder.Redirect.PIPE).start();
-            npm.getOutputStream().close();
-            if (!npm.waitFor(10, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-                throw new IllegalStateException("npm ci failed in " + dir.toAbsolutePath());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run npm (is Node.js installed?)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during npm ci", e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.dynamostream.e2e;
 
+import static io.dynamostream.e2e.TestCleanup.table;
+
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +33,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 @WithTestResource(value = LocalDynamoDbTestResource.class, scope = TestResourceScope.GLOBAL)
 class AttachTest {
 
-    private static final AtomicInteger TABLES = new AtomicInteger();
     private static final Duration SLOW = Duration.ofSeconds(4);
 
     private final Dynamo dynamo = Dynamo.local();
@@ -49,9 +49,6 @@ class AttachTest {
         deleteFaults();
     }
 
-    private static String table(String prefix) {
-        return prefix + "-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000;
-    }
 
     /** The next {@code count} DescribeStream calls (from any table) answer {@link #SLOW} late. */
     private void slowDescribeStream(int count) {

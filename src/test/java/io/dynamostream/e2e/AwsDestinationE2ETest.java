@@ -1,5 +1,7 @@
 package io.dynamostream.e2e;
 
+import static io.dynamostream.e2e.TestCleanup.table;
+
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -11,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +37,6 @@ import software.amazon.awssdk.services.sqs.model.Message;
 class AwsDestinationE2ETest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AtomicInteger TABLES = new AtomicInteger();
     private static ElasticMq sqs;
 
     private final Dynamo dynamo = Dynamo.local();
@@ -61,15 +61,7 @@ class AwsDestinationE2ETest {
         cleanup.close();
     }
 
-    private static String table(String prefix) {
-        return prefix + "-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000;
-    }
 
-    private String subscribe(String json) {
-        String id = Api.subscribeWith(json);
-        cleanup.subscription(id);
-        return id;
-    }
 
     private List<Message> arrived(String queue, int count) {
         List<Message> all = new ArrayList<>();
@@ -85,7 +77,8 @@ class AwsDestinationE2ETest {
         String table = dynamo.createTable(table("ToSqs"), StreamViewType.NEW_AND_OLD_IMAGES);
         String queue = table.toLowerCase() + ".fifo";
         String arn = sqs.create(queue);
-        String id = subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + arn + "\", \"endpoint_url\": \""
+        String id = cleanup.subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + arn
+                + "\", \"endpoint_url\": \""
                 + sqs.endpoint() + "\", \"starting_position\": \"TRIM_HORIZON\"}");
 
         dynamo.put(table, "alice", 1);
@@ -153,7 +146,8 @@ class AwsDestinationE2ETest {
         String table = dynamo.createTable(table("GoneQueue"), StreamViewType.NEW_IMAGE);
         String queue = "gone-" + table.toLowerCase(java.util.Locale.ROOT);
         String arn = sqs.create(queue);
-        String id = subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + arn + "\", \"endpoint_url\": \""
+        String id = cleanup.subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + arn
+                + "\", \"endpoint_url\": \""
                 + sqs.endpoint() + "\", \"starting_position\": \"TRIM_HORIZON\"}");
         sqs.delete(queue);
 
@@ -172,7 +166,7 @@ class AwsDestinationE2ETest {
         String failed = sqs.create(table.toLowerCase() + "-failed");
         Receiver receiver = cleanup.receiver().answering(n -> 500);
         String streamArn = dynamo.db.describeTable(r -> r.tableName(table)).table().latestStreamArn();
-        String id = subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + receiver.url() + "\", "
+        String id = cleanup.subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + receiver.url() + "\", "
                 + "\"starting_position\": \"TRIM_HORIZON\", \"maximum_retry_attempts\": 1, "
                 + "\"destination_config\": {\"on_failure\": {\"destination\": \"" + failed + "\"}}}");
 

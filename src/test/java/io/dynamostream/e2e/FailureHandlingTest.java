@@ -1,5 +1,7 @@
 package io.dynamostream.e2e;
 
+import static io.dynamostream.e2e.TestCleanup.table;
+
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -14,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 @QuarkusTest
 class FailureHandlingTest {
 
-    private static final AtomicInteger TABLES = new AtomicInteger();
 
     private final Dynamo dynamo = Dynamo.local();
     private final TestCleanup cleanup = new TestCleanup();
@@ -53,9 +53,6 @@ class FailureHandlingTest {
         return id;
     }
 
-    private static String table(String prefix) {
-        return prefix + "-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000;
-    }
 
     private static boolean holds(Receiver.Request r, String key) {
         return new String(r.body(), StandardCharsets.UTF_8).contains("\"" + key + "\"");

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,7 +27,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 @QuarkusTest
 class FilterE2ETest {
 
-    private static final AtomicInteger TABLES = new AtomicInteger();
 
     private final Dynamo dynamo = Dynamo.local();
     private final TestCleanup cleanup = new TestCleanup();
@@ -47,14 +45,12 @@ class FilterE2ETest {
 
     @Test
     void givenAFilterOnTheNewImage_whenItemsAreWritten_thenOnlyTheMatchingArriveAndTheOthersAreCounted() {
-        String table = dynamo.createTable("Filtered-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000,
-                StreamViewType.NEW_AND_OLD_IMAGES);
+        String table = dynamo.createTable(TestCleanup.table("Filtered"), StreamViewType.NEW_AND_OLD_IMAGES);
         Receiver receiver = cleanup.receiver();
-        String id = Api.subscribeWith("{\"table_name\": \"" + table + "\", \"url\": \"" + receiver.url() + "\", "
+        String id = cleanup.subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + receiver.url() + "\", "
                 + "\"starting_position\": \"TRIM_HORIZON\", \"batch_size\": 3, \"filter_criteria\": {\"filters\": ["
                 + "{\"pattern\": \"{\\\"dynamodb\\\": {\\\"NewImage\\\": {\\\"status\\\": {\\\"S\\\": [\\\"active\\\"]}}}}\"},"
                 + "{\"pattern\": \"{\\\"eventName\\\": [\\\"REMOVE\\\"]}\"}]}}");
-        cleanup.subscription(id);
 
         List<String> statuses = List.of("active", "closed", "active", "closed", "closed", "active", "closed");
         for (int i = 0; i < statuses.size(); i++) {

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 @QuarkusTest
 class ParallelLanesE2ETest {
 
-    private static final AtomicInteger TABLES = new AtomicInteger();
     private static final Duration ANSWER = Duration.ofMillis(300);
 
     private final Dynamo dynamo = Dynamo.local();
@@ -40,12 +38,10 @@ class ParallelLanesE2ETest {
 
     @Test
     void givenFactor4_whenManyItemsChange_thenBatchesOverlapAndEachItemsChangesStayInOrder() {
-        String table = dynamo.createTable("Lanes-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000,
-                StreamViewType.NEW_IMAGE);
+        String table = dynamo.createTable(TestCleanup.table("Lanes"), StreamViewType.NEW_IMAGE);
         Receiver receiver = cleanup.receiver().delaying(ANSWER);
-        String id = Api.subscribeWith("{\"table_name\": \"" + table + "\", \"url\": \"" + receiver.url() + "\", "
+        String id = cleanup.subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + receiver.url() + "\", "
                 + "\"starting_position\": \"TRIM_HORIZON\", \"batch_size\": 2, \"parallelization_factor\": 4}");
-        cleanup.subscription(id);
 
         int items = 12;
         int changes = 3;

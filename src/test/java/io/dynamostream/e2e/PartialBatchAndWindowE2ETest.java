@@ -1,5 +1,7 @@
 package io.dynamostream.e2e;
 
+import static io.dynamostream.e2e.TestCleanup.table;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +17,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +43,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 class PartialBatchAndWindowE2ETest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AtomicInteger TABLES = new AtomicInteger();
     private static PowertoolsHandler powertools;
 
     private final Dynamo dynamo = Dynamo.local();
@@ -63,21 +63,13 @@ class PartialBatchAndWindowE2ETest {
         cleanup.close();
     }
 
-    private static String table(String prefix) {
-        return prefix + "-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000;
-    }
 
-    private String subscribe(String json) {
-        String id = Api.subscribeWith(json);
-        cleanup.subscription(id);
-        return id;
-    }
 
     @Test
     void givenAPowertoolsHandlerFailingSomeRecords_thenEachIsRetriedFromTheFailureAndTheRecordsBeforeItOnlyOnce()
             throws Exception {
         String table = dynamo.createTable(table("Partial"), StreamViewType.NEW_IMAGE);
-        String id = subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + powertools.url() + "\", "
+        String id = cleanup.subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + powertools.url() + "\", "
                 + "\"starting_position\": \"TRIM_HORIZON\", \"batch_size\": 10, "
                 + "\"maximum_batching_window_in_seconds\": 1, \"maximum_retry_attempts\": 5, "
                 + "\"FunctionResponseTypes\": [\"ReportBatchItemFailures\"]}");
@@ -122,7 +114,7 @@ class PartialBatchAndWindowE2ETest {
         try {
             String table = dynamo.createTable(table("Window"), StreamViewType.NEW_IMAGE);
             URI url = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/");
-            subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + url + "\", "
+            cleanup.subscribe("{\"table_name\": \"" + table + "\", \"url\": \"" + url + "\", "
                     + "\"starting_position\": \"TRIM_HORIZON\", \"batch_size\": 2, "
                     + "\"tumbling_window_in_seconds\": 2}");
             for (int i = 0; i < 5; i++) {

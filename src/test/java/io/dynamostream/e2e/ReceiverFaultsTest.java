@@ -1,5 +1,7 @@
 package io.dynamostream.e2e;
 
+import static io.dynamostream.e2e.TestCleanup.table;
+
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.ok;
@@ -20,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,7 +58,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 class ReceiverFaultsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AtomicInteger TABLES = new AtomicInteger();
     /** dynamo-stream.delivery.timeout in {@link LocalDynamoDbTestResource}. */
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
 
@@ -73,9 +73,6 @@ class ReceiverFaultsTest {
         receiver.resetAll();
     }
 
-    private static String table(String prefix) {
-        return prefix + "-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000;
-    }
 
     private String subscribe(String table, String path) {
         String id = Api.subscribe(table, url(path));

@@ -1,5 +1,7 @@
 package io.dynamostream.e2e;
 
+import static io.dynamostream.e2e.TestCleanup.table;
+
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -18,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,6 @@ class StreamDeliveryTest {
 
     private static final PojoSerializer<DynamodbEvent> LAMBDA = LambdaEventSerializers.serializerFor(
             DynamodbEvent.class, StreamDeliveryTest.class.getClassLoader());
-    private static final AtomicInteger TABLES = new AtomicInteger();
 
     private final Dynamo dynamo = Dynamo.local();
     private final TestCleanup cleanup = new TestCleanup();
@@ -61,9 +61,6 @@ class StreamDeliveryTest {
         return id;
     }
 
-    private static String table(String prefix) {
-        return prefix + "-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000;
-    }
 
     @Test
     void givenOneSubscription_whenItemPutUpdatedDeleted_thenLambdaParsesExactlyWhatWasWritten() {

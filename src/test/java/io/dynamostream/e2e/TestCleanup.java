@@ -2,6 +2,7 @@ package io.dynamostream.e2e;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What an end-to-end test started or registered and must remove afterwards: receivers and subscriptions (removed
@@ -9,7 +10,19 @@ import java.util.List;
  */
 final class TestCleanup implements AutoCloseable {
 
+    private static final AtomicInteger TABLES = new AtomicInteger();
+
     private final List<Receiver> receivers = new ArrayList<>();
+
+    /** A table name no other test of this JVM uses: {@code <prefix>-<n>-<nanos>}. */
+    static String table(String prefix) {
+        return prefix + "-" + TABLES.incrementAndGet() + "-" + System.nanoTime() % 100000;
+    }
+
+    /** Registers the subscription (the API's JSON body), removed by {@link #close()}; its id. */
+    String subscribe(String json) {
+        return subscription(Api.subscribeWith(json));
+    }
     private final List<String> subscriptions = new ArrayList<>();
 
     /** A new receiver, closed by {@link #close()}. */

@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +33,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  */
 class RestartIT {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -60,8 +56,8 @@ class RestartIT {
                     "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
                     "DYNAMO_STREAM_STATE_STORE", "embedded", "DYNAMO_STREAM_STATE_DIR", dir.resolve("state").toString()));
 
-            int port = freePort();
-            Process first = start(env, port);
+            int port = PackagedService.freePort();
+            Process first = PackagedService.start(env, port);
             String peopleId;
             String apiId;
             try {
@@ -74,13 +70,13 @@ class RestartIT {
                         && api.records().size() == 1);
                 assertEquals(200, send(port, "POST", "/subscriptions/" + apiId + "/pause").statusCode());
             } finally {
-                assertEquals(0, stop(first), "SIGTERM ends the service with status 0");
+                assertEquals(0, PackagedService.stop(first), "SIGTERM ends the service with status 0");
             }
 
             // while it is down: one more record, and the Orders entry leaves the file
             dynamo.put("People", "while-down", 2);
             Files.writeString(file, "entries:\n  - table_name: People\n    url: " + people.url() + "\n");
-            Process second = start(env, port);
+            Process second = PackagedService.start(env, port);
             try {
                 JsonNode list = awaitList(port, 2);
                 assertEquals(peopleId, idOf(list, "People"), "the file entry keeps its id");
@@ -96,7 +92,7 @@ class RestartIT {
                 await().atMost(Duration.ofSeconds(20)).until(() -> api.records().size() == 2);
                 assertEquals(List.of("before-restart", "while-down"), keys(api));
             } finally {
-                assertEquals(0, stop(second));
+                assertEquals(0, PackagedService.stop(second));
             }
         }
     }
@@ -134,28 +130,4 @@ class RestartIT {
                 .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static Process start(Map<String, String> env, int port) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(env);
-        pb.environment().put("PORT", Integer.toString(port));
-        pb.environment().remove("QUARKUS_PROFILE");
-        return pb.start();
-    }
-
-    private static int stop(Process p) throws InterruptedException {
-        p.destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            return -1;
-        }
-        return p.exitValue();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -3,10 +3,8 @@ package io.dynamostream.state;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +16,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -40,7 +37,6 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  */
 class WindowRestartIT {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Long enough for a stop and a start inside one window, short enough to wait for its end. */
     private static final int WINDOW_SECONDS = 30;
@@ -71,13 +67,13 @@ class WindowRestartIT {
             Map<String, String> env = Map.of("DYNAMODB_ENDPOINT_URL", db.endpoint().toString(), "AWS_REGION",
                     "us-east-1", "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
                     "DYNAMO_STREAM_STATE_STORE", "embedded", "DYNAMO_STREAM_STATE_DIR", dir.resolve("state").toString());
-            int port = freePort();
+            int port = PackagedService.freePort();
             // windows are aligned to multiples of their length: begin near the start of one, so the stop and the
             // start (a few seconds) fall inside it
             long now = Instant.now().getEpochSecond();
             long start = now % WINDOW_SECONDS < 3 ? now - now % WINDOW_SECONDS : now - now % WINDOW_SECONDS
                     + WINDOW_SECONDS;
-            Process first = start(env, port);
+            Process first = PackagedService.start(env, port);
             try {
                 awaitUp(port);
                 HttpResponse<String> created = send(port, "POST", "/subscriptions", "{\"table_name\": \"Tally\", "
@@ -92,9 +88,9 @@ class WindowRestartIT {
                 }
                 await().atMost(Duration.ofSeconds(10)).until(() -> records(invokes) == 3);
             } finally {
-                assertEquals(0, stop(first), "SIGTERM ends the service with status 0");
+                assertEquals(0, PackagedService.stop(first), "SIGTERM ends the service with status 0");
             }
-            Process second = start(env, port);
+            Process second = PackagedService.start(env, port);
             try {
                 awaitUp(port);
                 for (int i = 0; i < 2; i++) {
@@ -109,7 +105,7 @@ class WindowRestartIT {
                 assertEquals(5, last.path("state").path("count").asInt(), "every record of the window, once: "
                         + invokes);
             } finally {
-                assertEquals(0, stop(second));
+                assertEquals(0, PackagedService.stop(second));
             }
         } finally {
             receiver.stop(0);
@@ -138,28 +134,4 @@ class WindowRestartIT {
                 : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static Process start(Map<String, String> env, int port) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", JAR.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(env);
-        pb.environment().put("PORT", Integer.toString(port));
-        pb.environment().remove("QUARKUS_PROFILE");
-        return pb.start();
-    }
-
-    private static int stop(Process p) throws InterruptedException {
-        p.destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            return -1;
-        }
-        return p.exitValue();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }
