@@ -3,10 +3,14 @@ package io.dynamostream.reading;
 import java.time.Instant;
 import java.util.Optional;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -23,17 +27,22 @@ public class StreamDiscovery {
 
     private final StreamSupervisor supervisor;
     private volatile Instant lastTick;
+    /** Set once every startup observer ran (the start succeeded), cleared when the service stops. */
+    private volatile boolean running;
 
     StreamDiscovery(StreamSupervisor supervisor) {
         this.supervisor = supervisor;
     }
 
     // a table is due one interval after its attach described it: the schedule, not the tick, spaces descriptions
-    @Scheduled(every = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            // not while the start is still running (or failing: its one-line error must be the first ERROR line)
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    // Not while the start is still running or failing (its one-line error must be the first ERROR line): checked
+    // here rather than with skipExecutionIf, whose "skipped" event, fired while a failed start tears the container
+    // down, is itself logged as an ERROR ("Error while firing SkippedExecution event") before that line.
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
+        if (!running) {
+            return;
+        }
         lastTick = Instant.now();
         try {
             // a slow description (throttled, timing out) holds one tick: each table done counts as progress, so
@@ -42,6 +51,15 @@ public class StreamDiscovery {
         } catch (RuntimeException e) {
             LOG.error("Stream discovery tick failed", e);
         }
+    }
+
+    /** After the supervisor's start (priority 100) and every other startup observer: the service is running. */
+    void started(@Observes @Priority(Integer.MAX_VALUE) StartupEvent event) {
+        running = true;
+    }
+
+    void stopping(@Observes ShutdownEvent event) {
+        running = false;
     }
 
     /**
