@@ -125,7 +125,8 @@ class StreamsClientProducer {
      * the whole call at {@code quarkus.dynamodb.api-call-timeout} when set, by a timer that keeps nothing of a call
      * once it has ended ({@link #timeouts}). Against the bundled local server, the plain URL connection client like
      * the DynamoDB client's there. Connections are kept alive and reused: up to {@code http.maxConnections} per
-     * endpoint ({@link #DEFAULT_MAX_CONNECTIONS} unless set).
+     * endpoint ({@link #DEFAULT_MAX_CONNECTIONS} unless set), with request bodies buffered
+     * ({@link BufferedBodyHttpClient}).
      */
     @Produces
     @ApplicationScoped
@@ -140,7 +141,8 @@ class StreamsClientProducer {
         var builder = DynamoDbStreamsClient.builder()
                 .region(cfg.region())
                 .credentialsProvider(cfg.credentialsProvider())
-                .httpClientBuilder(local ? UrlConnectionHttpClient.builder() : http.builder())
+                .httpClientBuilder(BufferedBodyHttpClient.builder(local ? UrlConnectionHttpClient.builder()
+                        : http.builder()))
                 .overrideConfiguration(overrides.build());
         cfg.endpointOverride().ifPresent(builder::endpointOverride);
         LOG.infof("DynamoDB Streams client: region %s, endpoint %s", cfg.region(),

@@ -15,6 +15,10 @@ import java.time.Duration;
  * The first page with records brings it back to the active rate at once. {@code activeInterval = idleInterval =
  * maxInterval} gives a constant rate (the behaviour before adaptive polling).
  *
+ * <p>Each interval runs from the start of one GetRecords call to the start of the next ({@link #empty(long, long)}
+ * takes off the time the empty call took), so a record written to a quiet shard is read at most one interval plus
+ * one call after it was written, however slow the endpoint answers.
+ *
  * <p>Pure: times are {@link System#nanoTime()}-style values passed in, so the rule is unit-tested without waiting. Not
  * thread-safe: owned by one reader loop.
  */
@@ -49,7 +53,17 @@ final class PollPacing {
         currentNanos = idleNanos;
     }
 
-    /** An empty page arrived at {@code nowNanos}: how long to wait before the next GetRecords. */
+    /**
+     * An empty page, asked for at {@code calledNanos}, arrived at {@code nowNanos}: how long to wait before the next
+     * GetRecords, so that it starts one interval after the call that returned the empty page (never negative).
+     */
+    Duration empty(long calledNanos, long nowNanos) {
+        Duration interval = empty(nowNanos);
+        long took = Math.max(0, nowNanos - calledNanos);
+        return took >= interval.toNanos() ? Duration.ZERO : interval.minusNanos(took);
+    }
+
+    /** An empty page arrived at {@code nowNanos}: the interval before the next GetRecords (start to start). */
     Duration empty(long nowNanos) {
         long sinceRecords = nowNanos - lastRecordsNanos;
         if (hadRecords && sinceRecords < ACTIVE_FOR.toNanos()) {

@@ -135,6 +135,7 @@ final class ShardReader {
                     return;
                 }
                 applyRewind(); // requested while waiting for room
+                long calledNanos = System.nanoTime();
                 switch (fetcher.fetch()) {
                     case ShardFetcher.Fetch.Page page -> {
                         backoff = settings.initialBackoff();
@@ -150,7 +151,7 @@ final class ShardReader {
                                 return;
                             }
                         } else if (page.records().isEmpty()) {
-                            buffer.pause(pacing.empty(System.nanoTime())); // adaptive polling
+                            buffer.pause(pacing.empty(calledNanos, System.nanoTime())); // adaptive polling
                         } else {
                             pacing.records(System.nanoTime());
                         }

@@ -78,4 +78,30 @@ class PollPacingTest {
         assertEquals(Duration.ofMillis(200), pacing.empty(34 * SECOND));
         assertEquals(Duration.ofMillis(400), pacing.empty(35 * SECOND));
     }
+
+    @Test
+    void givenAnEmptyCall_whenItTookTime_thenTheNextStartsOneIntervalAfterItStarted() {
+        PollPacing pacing = defaults();
+        long called = 5 * SECOND;
+        assertEquals(Duration.ofMillis(170), pacing.empty(called, called + 30_000_000L),
+                "a 30 ms call: 170 ms more, so the next call starts 200 ms after this one");
+        assertEquals(Duration.ZERO, pacing.empty(called, called + SECOND),
+                "a call that took longer than the interval: the next one at once");
+        assertEquals(Duration.ofMillis(200), pacing.empty(called, called), "an instant answer: the whole interval");
+    }
+
+    @Test
+    void givenAQuietShard_whenCallsTakeTime_thenPollsStartExactlyOneFloorApart() {
+        PollPacing pacing = defaults();
+        long now = 60 * SECOND; // quiet for a minute: at the floor (1 s here) after a few doublings
+        for (int i = 0; i < 5; i++) {
+            now += pacing.empty(now, now).toNanos();
+        }
+        long starts = now;
+        for (int i = 0; i < 10; i++) {
+            long answered = now + 120_000_000L; // each call takes 120 ms
+            now = answered + pacing.empty(now, answered).toNanos();
+        }
+        assertEquals(10 * SECOND, now - starts, "10 polls, each starting 1 s after the previous one started");
+    }
 }
