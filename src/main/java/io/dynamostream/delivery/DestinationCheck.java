@@ -73,26 +73,11 @@ public class DestinationCheck {
         }
         URI endpoint = null;
         try {
-            URI at = clients.endpoint(arn.service(), configuredEndpoint);
-            endpoint = at;
-            if (clients.refusal(at) != null) {
+            endpoint = clients.endpoint(arn.service(), configuredEndpoint);
+            if (clients.refusal(endpoint) != null) {
                 return Optional.empty(); // the delivery reports it, with the guard's reason
             }
-            AwsRequestOverrideConfiguration quick = AwsRequestOverrideConfiguration.builder().apiCallTimeout(TIMEOUT)
-                    .apiCallAttemptTimeout(TIMEOUT).build();
-            switch (arn.service()) {
-                case SQS -> clients.sqs(arn, at).getQueueUrl(r -> r.queueName(arn.name())
-                        .queueOwnerAWSAccountId(arn.account()).overrideConfiguration(quick));
-                case SNS -> clients.sns(arn, at).getTopicAttributes(r -> r.topicArn(arn.toString())
-                        .overrideConfiguration(quick));
-                case KINESIS -> clients.kinesis(arn, at).describeStream(r -> r.streamName(arn.name()).limit(1)
-                        .overrideConfiguration(quick));
-                case EVENTS -> clients.eventBridge(arn, at).describeEventBus(r -> r.name(arn.name())
-                        .overrideConfiguration(quick));
-                case LAMBDA -> clients.lambda(arn, at).getFunctionConfiguration(r -> r
-                        .functionName(at == null ? arn.toString() : arn.name()).qualifier(arn.qualifier())
-                        .overrideConfiguration(quick));
-            }
+            lookUp(arn, endpoint);
             return Optional.empty();
         } catch (AwsServiceException e) {
             String code = AwsErrors.code(e);
@@ -107,6 +92,25 @@ public class DestinationCheck {
             // unreachable, timed out, no credentials, not implemented by a local server: the delivery will tell
             LOG.debugf("Existence of %s not checked: %s", Redaction.url(destination), e.toString());
             return Optional.empty();
+        }
+    }
+
+    /** Asks the destination's service for it, quickly; throws what the service answers. */
+    private void lookUp(AwsArn arn, URI endpoint) {
+        AwsRequestOverrideConfiguration quick = AwsRequestOverrideConfiguration.builder().apiCallTimeout(TIMEOUT)
+                .apiCallAttemptTimeout(TIMEOUT).build();
+        switch (arn.service()) {
+            case SQS -> clients.sqs(arn, endpoint).getQueueUrl(r -> r.queueName(arn.name())
+                    .queueOwnerAWSAccountId(arn.account()).overrideConfiguration(quick));
+            case SNS -> clients.sns(arn, endpoint).getTopicAttributes(r -> r.topicArn(arn.toString())
+                    .overrideConfiguration(quick));
+            case KINESIS -> clients.kinesis(arn, endpoint).describeStream(r -> r.streamName(arn.name()).limit(1)
+                    .overrideConfiguration(quick));
+            case EVENTS -> clients.eventBridge(arn, endpoint).describeEventBus(r -> r.name(arn.name())
+                    .overrideConfiguration(quick));
+            case LAMBDA -> clients.lambda(arn, endpoint).getFunctionConfiguration(r -> r
+                    .functionName(endpoint == null ? arn.toString() : arn.name()).qualifier(arn.qualifier())
+                    .overrideConfiguration(quick));
         }
     }
 }

@@ -29,8 +29,8 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  */
 record StreamServices(DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, DynamoStreamConfig.Reader reader,
         SubscriptionRegistry registry, CheckpointStore checkpoints, WindowStore windows, Destinations destinations,
-        RetryPolicy retryPolicy,
-        DeadLetters deadLetters, Incidents incidents, StreamMetrics metrics, Clock clock, Sleeper sleeper,
+        RetryPolicy retryPolicy, DeadLetters deadLetters, Incidents incidents, StreamMetrics metrics, Clock clock,
+        Sleeper sleeper,
         ExecutorService readers, ExecutorService cursors, TableStream.Ended ended) {
 
     /** The delivery of one subscription's batches on one shard of {@code streamArn}. */

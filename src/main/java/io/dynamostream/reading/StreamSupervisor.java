@@ -98,8 +98,7 @@ public class StreamSupervisor {
                 : shutdownTimeout;
         DynamoStreamConfig.Delivery d = config.delivery();
         this.services = new StreamServices(dynamoDb, streams, config.reader(), registry, checkpoints, windows,
-                destinations,
-                new RetryPolicy(d.initialBackoff(), d.maxBackoff()), deadLetters, incidents, metrics,
+                destinations, new RetryPolicy(d.initialBackoff(), d.maxBackoff()), deadLetters, incidents, metrics,
                 Clock.systemUTC(), Sleeper.SYSTEM, readers, cursors, this::ended);
     }
 
