@@ -68,15 +68,17 @@ class StreamsClientProducer {
     static final String LOCAL_REGION = "us-east-1";
 
     /**
-     * The JDK's setting for how many idle keep-alive connections its HTTP client keeps per host (JDK default 5), which
-     * the Streams client's URL connection client uses as its pool.
+     * The JDK's setting for how many idle keep-alive connections its HTTP client keeps per host (JDK default 5), the
+     * pool of the clients on the JDK's HTTP client: the DynamoDB client (DescribeTable, the readiness check, the
+     * {@code dynamodb} state store) and the AWS destinations' clients ({@code delivery/AwsClients}). The Streams
+     * client has a pool of its own ({@link StreamsHttpClient}).
      */
     static final String MAX_CONNECTIONS_PROPERTY = "http.maxConnections";
 
     /**
-     * Connections kept for reuse per endpoint unless {@code -Dhttp.maxConnections} says: one per concurrent Streams
-     * call. A shard has at most two readers (its reader and its catch-up reader) with one call each in flight, so
-     * 5,000 covers 2,500 open shards; calls beyond it still work but close their connection afterwards.
+     * Connections kept for reuse per host unless {@code -Dhttp.maxConnections} says: as many as deliveries or state
+     * writes to one host may run at once (one per shard and subscription), far more than the JDK's 5, with which
+     * nearly every call opened a new connection; calls beyond it still work but close their connection afterwards.
      */
     static final int DEFAULT_MAX_CONNECTIONS = 5000;
 
@@ -119,21 +121,17 @@ class StreamsClientProducer {
     }
 
     /**
-     * The Streams client: endpoint, region and credentials from the DynamoDB client; its HTTP client from the
-     * {@code quarkus.dynamodb.sync-client.*} settings, like the DynamoDB client's ({@link StreamsHttpClient}); each
-     * attempt cut at {@code quarkus.dynamodb.api-call-attempt-timeout}, or at {@link #DEFAULT_ATTEMPT_TIMEOUT}, and
-     * the whole call at {@code quarkus.dynamodb.api-call-timeout} when set, by a timer that keeps nothing of a call
-     * once it has ended ({@link #timeouts}). Against the bundled local server, the plain URL connection client like
-     * the DynamoDB client's there. Connections are kept alive and reused: up to {@code http.maxConnections} per
-     * endpoint ({@link #DEFAULT_MAX_CONNECTIONS} unless set), with request bodies buffered
-     * ({@link BufferedBodyHttpClient}).
+     * The Streams client: endpoint, region and credentials from the DynamoDB client; its HTTP client, a pool of
+     * kept-alive connections, from the {@code quarkus.dynamodb.sync-client.*} settings ({@link StreamsHttpClient}),
+     * also against the bundled local server; each attempt cut at {@code quarkus.dynamodb.api-call-attempt-timeout}, or
+     * at {@link #DEFAULT_ATTEMPT_TIMEOUT}, and the whole call at {@code quarkus.dynamodb.api-call-timeout} when set, by
+     * a timer that keeps nothing of a call once it has ended ({@link #timeouts}).
      */
     @Produces
     @ApplicationScoped
     DynamoDbStreamsClient streams(@ReaderClient DynamoDbClient dynamoDb, StreamsHttpClient http) {
         DynamoDbServiceClientConfiguration cfg = dynamoDb.serviceClientConfiguration();
         ClientOverrideConfiguration dynamoDbOverrides = cfg.overrideConfiguration();
-        boolean local = localEndpoint().isPresent();
         var overrides = ClientOverrideConfiguration.builder()
                 .apiCallAttemptTimeout(dynamoDbOverrides.apiCallAttemptTimeout().orElse(DEFAULT_ATTEMPT_TIMEOUT))
                 .scheduledExecutorService(timeouts());
@@ -141,8 +139,7 @@ class StreamsClientProducer {
         var builder = DynamoDbStreamsClient.builder()
                 .region(cfg.region())
                 .credentialsProvider(cfg.credentialsProvider())
-                .httpClientBuilder(BufferedBodyHttpClient.builder(local ? UrlConnectionHttpClient.builder()
-                        : http.builder()))
+                .httpClientBuilder(http.builder())
                 .overrideConfiguration(overrides.build());
         cfg.endpointOverride().ifPresent(builder::endpointOverride);
         LOG.infof("DynamoDB Streams client: region %s, endpoint %s", cfg.region(),

@@ -23,7 +23,6 @@ import io.dynamostream.TcpForwarder;
 import io.dynamostream.dev.LocalDynamoDbServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -50,25 +49,11 @@ class StreamsClientPoolTest {
     static final int ROUNDS = 6;
 
     /** The service pointed at {@link CountingProxy}, in front of the bundled local server. */
-    public static class CountedDynamoDb implements QuarkusTestProfile {
+    public static class CountedDynamoDb extends OwnEndpointProfile {
 
         @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "quarkus.dynamodb.aws.region", "us-east-1",
-                    "quarkus.dynamodb.aws.credentials.type", "static",
-                    "quarkus.dynamodb.aws.credentials.static-provider.access-key-id", "test",
-                    "quarkus.dynamodb.aws.credentials.static-provider.secret-access-key", "test");
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(CountingProxy.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
+        protected TestResourceEntry endpoint() {
+            return new TestResourceEntry(CountingProxy.class);
         }
     }
 
@@ -151,7 +136,7 @@ class StreamsClientPoolTest {
                 () -> opened + " connections opened and " + tasksLeft + " timer tasks left after " + calls.get()
                         + " calls");
         assertEquals(POLLERS * (1 + ROUNDS + ROUNDS / 3), calls.get());
-        // at most one connection per concurrent caller (the JDK's default keep-alive cache of 5 opens ~1 per call)
+        // at most one connection per concurrent caller (a pool of 5, the JDK's default, opened ~1 per call)
         assertTrue(opened <= POLLERS + 5, () -> opened + " connections opened for " + calls.get() + " calls");
         // the SDK's own timer kept one cancelled 10 s timeout task per call
         assertTrue(tasksLeft <= POLLERS, () -> tasksLeft + " timer tasks left after " + calls.get() + " calls");

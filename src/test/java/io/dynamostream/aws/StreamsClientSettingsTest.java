@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
@@ -41,28 +40,17 @@ class StreamsClientSettingsTest {
     static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(8);
 
     /** The service pointed at {@link SilentServer}, with a short socket timeout. */
-    public static class SilentDynamoDb implements QuarkusTestProfile {
+    public static class SilentDynamoDb extends OwnEndpointProfile {
 
         @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "quarkus.dynamodb.sync-client.socket-timeout", SOCKET_TIMEOUT.toMillis() + "ms",
-                    "quarkus.dynamodb.api-call-attempt-timeout", ATTEMPT_TIMEOUT.toSeconds() + "s",
-                    "quarkus.dynamodb.aws.region", "us-east-1",
-                    "quarkus.dynamodb.aws.credentials.type", "static",
-                    "quarkus.dynamodb.aws.credentials.static-provider.access-key-id", "test",
-                    "quarkus.dynamodb.aws.credentials.static-provider.secret-access-key", "test");
+        protected Map<String, String> settings() {
+            return Map.of("quarkus.dynamodb.sync-client.socket-timeout", SOCKET_TIMEOUT.toMillis() + "ms",
+                    "quarkus.dynamodb.api-call-attempt-timeout", ATTEMPT_TIMEOUT.toSeconds() + "s");
         }
 
         @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(SilentServer.class));
-        }
-
-        /** The shared local server of the other tests would set the endpoint. */
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
+        protected TestResourceEntry endpoint() {
+            return new TestResourceEntry(SilentServer.class);
         }
     }
 

@@ -20,6 +20,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -38,8 +39,9 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * {@code ScheduledFutureTask} count.
  *
  * <p>Run: {@code java -cp target/test-classes:target/classes:<deps> io.dynamostream.aws.StreamsHttpClientBench
- * url|apache|crt pollers seconds [sdk-timer|own-timer]}. The apache and crt clients are looked up by name, so this
- * compiles with only the dependency the service uses.
+ * apache5|url|apache|crt pollers seconds [sdk-timer|own-timer [interval-ms]]}: apache5 is the service's, url the
+ * DynamoDB client's; the apache (4) and crt clients are looked up by name, so this compiles without them. The
+ * interval is the wait between two polls of a poller (200 ms unless given; 2000 is a quiet shard at the floor).
  */
 public final class StreamsHttpClientBench {
 
@@ -61,6 +63,7 @@ public final class StreamsHttpClientBench {
         int pollers = Integer.parseInt(args[1]);
         Duration run = Duration.ofSeconds(Long.parseLong(args[2]));
         boolean ownTimer = args.length > 3 && args[3].equals("own-timer");
+        long intervalMs = args.length > 4 ? Long.parseLong(args[4]) : 200;
         try (LocalDynamoDbServer db = LocalDynamoDbServer.start()) {
             Path script = Files.createTempFile("count-proxy", ".js");
             Files.writeString(script, PROXY);
@@ -73,7 +76,8 @@ public final class StreamsHttpClientBench {
             Thread.ofPlatform().daemon().start(() -> out.lines()
                     .forEach(l -> connections.set(Long.parseLong(l.substring(2)))));
             try {
-                measure(type, pollers, run, ownTimer, URI.create("http://127.0.0.1:" + port), connections);
+                measure(type, pollers, run, ownTimer, intervalMs, URI.create("http://127.0.0.1:" + port),
+                        connections);
             } finally {
                 proxy.getOutputStream().close();
                 proxy.destroy();
@@ -81,8 +85,8 @@ public final class StreamsHttpClientBench {
         }
     }
 
-    private static void measure(String type, int pollers, Duration run, boolean ownTimer, URI endpoint,
-            AtomicLong connections) throws Exception {
+    private static void measure(String type, int pollers, Duration run, boolean ownTimer, long intervalMs,
+            URI endpoint, AtomicLong connections) throws Exception {
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
         String streamArn;
         try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
@@ -109,7 +113,9 @@ public final class StreamsHttpClientBench {
             AtomicLong calls = new AtomicLong();
             AtomicLong errors = new AtomicLong();
             AtomicLong nanos = new AtomicLong();
-            long warmupEnd = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            // warm-up: at least 5 s, and 10 polls of each poller (the JIT has compiled the call path by then)
+            long warmupEnd = System.nanoTime() + Math.max(Duration.ofSeconds(5).toNanos(),
+                    Duration.ofMillis(intervalMs * 10).toNanos());
             long end = warmupEnd + run.toNanos();
             CountDownLatch done = new CountDownLatch(pollers);
             List<Thread> threads = new ArrayList<>();
@@ -132,7 +138,7 @@ public final class StreamsHttpClientBench {
                                     errors.incrementAndGet();
                                 }
                             }
-                            Thread.sleep(200);
+                            Thread.sleep(intervalMs);
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -168,6 +174,7 @@ public final class StreamsHttpClientBench {
     private static SdkHttpClient httpClient(String type, int pollers) throws Exception {
         return switch (type) {
             case "url" -> UrlConnectionHttpClient.create();
+            case "apache5" -> Apache5HttpClient.builder().maxConnections(pollers).build();
             case "apache" -> build("software.amazon.awssdk.http.apache.ApacheHttpClient", "maxConnections",
                     pollers);
             case "crt" -> build("software.amazon.awssdk.http.crt.AwsCrtHttpClient", "maxConcurrency", pollers);
