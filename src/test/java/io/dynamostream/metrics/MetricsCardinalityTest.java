@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.net.URI;
 import java.time.Clock;
@@ -41,7 +42,7 @@ class MetricsCardinalityTest {
 
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
 
-    /** The service's wiring: a composite registry (what Quarkus injects) over the Prometheus one. */
+    /** The service's wiring: a composite registry (what Quarkus injects) over the Prometheus one, unwrapped. */
     private final class Service {
         final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         final SubscriptionRegistry registry;
@@ -53,7 +54,8 @@ class MetricsCardinalityTest {
             composite.add(prometheus);
             registry = new SubscriptionRegistry(e -> observer.accept(e), Clock.systemUTC(), maxSubscriptions,
                     DestinationGuard.withDefaults(new FakeResolver()), StateStores.inMemory());
-            metrics = new StreamMetrics(composite, registry, Clock.fixed(NOW, ZoneOffset.UTC), perShard);
+            metrics = new StreamMetrics(StreamMetrics.onlyRegistry(composite), registry, Clock.fixed(NOW,
+                    ZoneOffset.UTC), perShard);
             observer = metrics::onChange;
         }
 
@@ -252,5 +254,18 @@ class MetricsCardinalityTest {
             throw new AssertionError(series + " missing in\n" + text);
         }
         return Double.parseDouble(m.group(1));
+    }
+
+    /** Each series is one meter in the one registry Quarkus has, with no composite meter over it (memory). */
+    @Test
+    void givenOneRegistryUnderTheComposite_thenSeriesAreRegisteredInItAlone() {
+        CompositeMeterRegistry composite = new CompositeMeterRegistry();
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        composite.add(prometheus);
+        assertSame(prometheus, StreamMetrics.onlyRegistry(composite));
+
+        composite.add(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        assertSame(composite, StreamMetrics.onlyRegistry(composite), "two registries: both get every series");
+        assertSame(prometheus, StreamMetrics.onlyRegistry(prometheus));
     }
 }
