@@ -212,6 +212,22 @@ class StreamsClientProducer {
         });
     }
 
+    /**
+     * Builds the Streams client once the start succeeded (after the supervisor's start), off the startup thread: it is
+     * created on first use, and building it (the SDK client and its HTTP client's classes, about 0.4 s in a fresh
+     * JVM) would otherwise fall into the first {@code POST /}'s attach wait, which it then outlasts (STARTING instead of
+     * RUNNING). The service's stored subscriptions, if any, are already attaching and build it at the same time.
+     */
+    void buildEarly(@Observes StartupEvent event, DynamoDbStreamsClient streams) {
+        Thread.ofVirtual().name("streams-client-build").start(() -> {
+            try {
+                streams.serviceClientConfiguration();
+            } catch (RuntimeException e) {
+                LOG.debugf("Streams client not built at startup: %s", e);
+            }
+        });
+    }
+
     /** Starts the bundled server at boot (dev mode), so it is there for the user's own table set-up. */
     void onStart(@Observes StartupEvent event) {
         localEndpoint().ifPresent(endpoint -> LOG.infof("Bundled local DynamoDB + Streams server: %s (create tables "
