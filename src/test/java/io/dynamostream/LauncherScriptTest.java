@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ class LauncherScriptTest {
         Result r = launch(jdks, "--some-arg");
 
         assertEquals(0, r.status(), r.toString());
-        assertEquals("java 21.0.5 ran: " + DEFAULT_HEAP + " -jar " + jar.toRealPath() + " --some-arg",
+        assertEquals("java 21.0.5 ran: " + cds() + " " + DEFAULT_HEAP + " -jar " + jar.toRealPath() + " --some-arg",
                 r.stdout().strip());
         assertEquals("dynamo-stream: using Java 21 at " + jdk21.toRealPath()
                 + " (JAVA_HOME unset, default java is 17)", r.stderr().strip());
@@ -76,13 +77,52 @@ class LauncherScriptTest {
         fakeJava(jdks.resolve("fake-21"), "21.0.5", true);
         String run = " -jar " + jar.toRealPath();
 
-        assertEquals("java 21.0.5 ran: " + DEFAULT_HEAP + " -Xmx1g" + run,
+        assertEquals("java 21.0.5 ran: " + cds() + " " + DEFAULT_HEAP + " -Xmx1g" + run,
                 launch(jdks, Map.of("JAVA_OPTS_APPEND", "-Xmx1g")).stdout().strip());
-        assertEquals("java 21.0.5 ran: -XX:+UseSerialGC -Xmx2g -Dx=1" + run,
+        assertEquals("java 21.0.5 ran: " + cds() + " -XX:+UseSerialGC -Xmx2g -Dx=1" + run,
                 launch(jdks, Map.of("JAVA_OPTS", "-XX:+UseSerialGC -Xmx2g", "JAVA_OPTS_APPEND", "-Dx=1")).stdout()
                         .strip());
-        assertEquals("java 21.0.5 ran:" + run, launch(jdks, Map.of("JAVA_OPTS", "")).stdout().strip(),
+        assertEquals("java 21.0.5 ran: " + cds() + run, launch(jdks, Map.of("JAVA_OPTS", "")).stdout().strip(),
                 "JAVA_OPTS set empty: the JVM's own defaults");
+    }
+
+    /** Issue 13.3: the class data sharing archive next to the jar; DYNAMO_STREAM_CDS=false leaves it out. */
+    @Test
+    void givenDynamoStreamCdsFalse_whenLaunched_thenNoArchiveOptionIsGiven() throws Exception {
+        packagedJar();
+        Path jdks = Files.createDirectories(tmp.resolve("jdks"));
+        fakeJava(jdks.resolve("fake-21"), "21.0.5", true);
+
+        assertEquals("java 21.0.5 ran: " + DEFAULT_HEAP + " -jar " + jar.toRealPath(),
+                launch(jdks, Map.of("DYNAMO_STREAM_CDS", "false")).stdout().strip());
+    }
+
+    /** An archive older than a jar (written before a rebuild) is removed, so that the JVM writes it again. */
+    @Test
+    void givenAnArchiveOlderThanTheJar_whenLaunched_thenItIsRemovedAndAnUpToDateOneKept() throws Exception {
+        packagedJar();
+        Path jdks = Files.createDirectories(tmp.resolve("jdks"));
+        fakeJava(jdks.resolve("fake-21"), "21.0.5", true);
+        Path archive = jar.resolveSibling("dynamo-stream.jsa");
+        Files.writeString(archive, "an archive");
+        FileTime jarTime = Files.getLastModifiedTime(jar);
+
+        Files.setLastModifiedTime(archive, FileTime.fromMillis(jarTime.toMillis() + 60_000));
+        assertEquals(0, launch(jdks).status());
+        assertTrue(Files.exists(archive), "newer than every jar: kept");
+
+        Files.setLastModifiedTime(archive, FileTime.fromMillis(jarTime.toMillis() - 60_000));
+        Result r = launch(jdks);
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(Files.notExists(archive), "older than the jar: removed");
+        assertEquals("java 21.0.5 ran: " + cds() + " " + DEFAULT_HEAP + " -jar " + jar.toRealPath(),
+                r.stdout().strip());
+    }
+
+    /** The launcher's class data sharing options for the packaged jar. */
+    private String cds() throws IOException {
+        return "-XX:SharedArchiveFile=" + jar.toRealPath().resolveSibling("dynamo-stream.jsa")
+                + " -XX:+AutoCreateSharedArchive -Xlog:cds=off,cds+dynamic=off";
     }
 
     @Test
@@ -148,7 +188,8 @@ class LauncherScriptTest {
         ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.equals("JAVA_HOME") || k.startsWith("JAVA_OPTS") || k.startsWith("MVNW_"));
+        env.keySet().removeIf(k -> k.equals("JAVA_HOME") || k.startsWith("JAVA_OPTS") || k.startsWith("MVNW_")
+                || k.startsWith("DYNAMO_STREAM_"));
         env.putAll(extraEnv);
         env.put("PATH", oldJavaBin + ":/usr/bin:/bin");
         env.put("HOME", tmp.toString());

@@ -99,13 +99,28 @@ final class Scale {
         throw new IllegalStateException("no DYNAMO_STREAM_DEFAULT_JAVA_OPTS line in ./dynamo-stream");
     }
 
+    /**
+     * The launcher's class data sharing options (README "Startup time"), with the archive at {@code archive} instead
+     * of next to the jar: the first start of a size writes it when it is stopped, the restart maps it, as a user's
+     * second run does. None when the launcher has none or with {@code -Dbench.scale.launcherOpts=false}.
+     */
+    static List<String> launcherCdsOpts(Path archive) throws java.io.IOException {
+        if (!Boolean.parseBoolean(System.getProperty("bench.scale.launcherOpts", "true"))
+                || !Files.readString(Path.of("dynamo-stream")).contains("-XX:+AutoCreateSharedArchive")) {
+            return List.of();
+        }
+        return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive",
+                "-Xlog:cds=off,cds+dynamic=off");
+    }
+
     void run() throws Exception {
         List<Integer> sizes = Arrays.stream(System.getProperty("bench.scale.subscriptions", "100,1000,10000")
                 .split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt).toList();
-        System.out.printf(Locale.ROOT, "Scale: idle subscriptions %s; each N in a new service (JVM options %s): first "
-                + "start with the N entries in CONFIG_PATH, restart without it (N stored), %d s settle, %d s idle "
-                + "window, /q/metrics x3; bound per wait %d s ...%n", sizes, launcherJavaOpts(), settleSeconds,
-                idleSeconds, timeout.toSeconds());
+        System.out.printf(Locale.ROOT, "Scale: idle subscriptions %s; each N in a new service (JVM options %s%s): "
+                + "first start with the N entries in CONFIG_PATH, restart without it (N stored), %d s settle, %d s "
+                + "idle window, /q/metrics x3; bound per wait %d s ...%n", sizes, launcherJavaOpts(),
+                launcherCdsOpts(Path.of("<dir>")).isEmpty() ? "" : ", the launcher's class data sharing archive",
+                settleSeconds, idleSeconds, timeout.toSeconds());
         for (int n : sizes) {
             Map<String, String> column = new LinkedHashMap<>();
             ns.add(n);
@@ -178,8 +193,10 @@ final class Scale {
         }
         Files.writeString(file, yaml);
 
-        // the heap policy the launcher and the images use (README "Memory"), then the benchmark's own arguments
-        List<String> args = new ArrayList<>(launcherJavaOpts());
+        // the launcher's class data sharing and the heap policy it and the images use (README "Startup time",
+        // "Memory"), then the benchmark's own arguments
+        List<String> args = new ArrayList<>(launcherCdsOpts(dir.resolve("dynamo-stream.jsa")));
+        args.addAll(launcherJavaOpts());
         args.addAll(jvmArgs);
         if (n > 10_000) { // the default dynamo-stream.limits.max-subscriptions
             args.add("-Ddynamo-stream.limits.max-subscriptions=" + n);
