@@ -148,7 +148,9 @@ public class StreamMetrics {
     void onChange(@Observes SubscriptionChanged change) {
         Subscription s = change.subscription();
         switch (change.kind()) {
-            case ADDED -> {
+            // a restart announces only the running subscriptions: one paused or stopped then gets its series when it
+            // runs again
+            case ADDED, RESUMED -> {
                 subscriptions.computeIfAbsent(s.id(), id -> new Subscribed(id, s.tableName(), destinationType(s)));
                 gaps(s.tableName());
             }
@@ -163,9 +165,6 @@ public class StreamMetrics {
                 if (stopped != null) {
                     stopped.dropAges();
                 }
-            }
-            case RESUMED -> {
-                // series were kept: nothing to create
             }
         }
     }

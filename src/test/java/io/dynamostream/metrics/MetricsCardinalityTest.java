@@ -50,10 +50,15 @@ class MetricsCardinalityTest {
         private Consumer<SubscriptionChanged> observer = e -> { };
 
         Service(boolean perShard, int maxSubscriptions) {
+            this(perShard, maxSubscriptions, StateStores.inMemory());
+        }
+
+        /** A service over {@code store}: a second one over the same store is a restart. */
+        Service(boolean perShard, int maxSubscriptions, StateStores store) {
             CompositeMeterRegistry composite = new CompositeMeterRegistry();
             composite.add(prometheus);
             registry = new SubscriptionRegistry(e -> observer.accept(e), Clock.systemUTC(), maxSubscriptions,
-                    DestinationGuard.withDefaults(new FakeResolver()), StateStores.inMemory());
+                    DestinationGuard.withDefaults(new FakeResolver()), store);
             metrics = new StreamMetrics(StreamMetrics.onlyRegistry(composite), registry, Clock.fixed(NOW,
                     ZoneOffset.UTC), perShard);
             observer = metrics::onChange;
@@ -178,6 +183,31 @@ class MetricsCardinalityTest {
             assertEquals(7.0, value(service.scrape(), "dynamo_stream_iterator_age_seconds{" + shard + "subscription=\""
                     + id + "\",table=\"Orders\""), "per-shard " + perShard);
         }
+    }
+
+    /**
+     * A restart loads a paused or stopped subscription without its series (they are created for the running ones);
+     * resuming or restarting it must create them, or its deliveries are never counted.
+     */
+    @Test
+    void givenASubscriptionPausedAcrossARestart_whenResumed_thenItsSeriesAreBackAndCount() {
+        StateStores store = StateStores.inMemory();
+        Service before = new Service(false, 10, store);
+        String id = before.subscribe("Orders");
+        before.registry.pause(id);
+
+        Service after = new Service(false, 10, store);
+        after.registry.load();
+        assertEquals(0, series(after.scrape(), id), "paused: no series yet");
+        after.registry.resume(id);
+        after.metrics.delivered(id, "Orders", "shardId-0", 3, NOW.minusSeconds(4));
+
+        String tags = "{subscription=\"" + id + "\",table=\"Orders\"";
+        String scrape = after.scrape();
+        assertEquals(3.0, value(scrape, "dynamo_stream_records_delivered_total" + tags));
+        assertEquals(1.0, value(scrape, "dynamo_stream_batches_delivered_total" + tags));
+        assertEquals(4.0, value(scrape, "dynamo_stream_iterator_age_seconds" + tags));
+        assertEquals(0.0, value(scrape, "dynamo_stream_dead_letters_total" + tags));
     }
 
     @Test
