@@ -33,7 +33,7 @@ class LauncherScriptTest {
 
     /** The launcher's JAVA_OPTS when none is set (README "Memory"; the same as the container image's). */
     private static final String DEFAULT_HEAP = "-XX:+UseG1GC -Xms32m -Xmx512m -XX:MinHeapFreeRatio=10 "
-            + "-XX:MaxHeapFreeRatio=30 -XX:G1PeriodicGCInterval=30000 -XX:+ExitOnOutOfMemoryError";
+            + "-XX:MaxHeapFreeRatio=60 -XX:G1PeriodicGCInterval=30000 -XX:+ExitOnOutOfMemoryError";
 
     @TempDir
     Path tmp;

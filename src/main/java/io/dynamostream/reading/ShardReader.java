@@ -2,6 +2,7 @@ package io.dynamostream.reading;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 
 import org.jboss.logging.Logger;
 
@@ -79,6 +80,9 @@ final class ShardReader {
     private final StreamMetrics metrics;
     private final PollPacing pacing;
     private volatile State state = State.OPENING;
+    /** Where a quiet shard's poll interval is waited out with no thread ({@link #parkWith}); null: on the thread. */
+    private ScheduledExecutorService quietTimer;
+    private Runnable relaunch;
 
     ShardReader(String tableName, String shardId, ShardFetcher fetcher, ShardBuffer buffer,
             DynamoStreamConfig.Reader settings, Listener listener, StreamMetrics metrics) {
@@ -105,6 +109,23 @@ final class ShardReader {
         return state;
     }
 
+    /**
+     * Waits out a quiet shard's poll interval with no thread: the loop ends its thread after an empty page, and
+     * {@code relaunch} runs {@link #run} again on a new one when the interval has passed, or sooner on a stop or a
+     * rewind ({@link ShardBuffer#parkReader}). Set before the first {@link #run}.
+     */
+    void parkWith(ScheduledExecutorService timer, Runnable relaunch) {
+        this.quietTimer = timer;
+        this.relaunch = relaunch;
+    }
+
+    /** The reader could not be run again (the service is stopping): it is stopped. */
+    void notRun() {
+        if (state != State.FAILED) {
+            state = State.STOPPED;
+        }
+    }
+
     /** Stops reading; cursors waiting on the buffer return. */
     void stop() {
         buffer.stop();
@@ -121,9 +142,13 @@ final class ShardReader {
         state = next;
     }
 
-    /** The reader loop; runs on the thread the table's executor gives it, until stopped or failed. */
+    /**
+     * The reader loop; runs on the thread the table's executor gives it, until stopped or failed, or until it parks
+     * for a quiet shard's poll interval ({@link #parkWith}), after which it runs again on a new thread.
+     */
     void run() {
         Duration backoff = settings.initialBackoff();
+        boolean parked = false;
         try {
             while (true) {
                 // a rewind first: it empties the buffer (and is how an ENDED reader starts again)
@@ -151,7 +176,12 @@ final class ShardReader {
                                 return;
                             }
                         } else if (page.records().isEmpty()) {
-                            buffer.pause(pacing.empty(calledNanos, System.nanoTime())); // adaptive polling
+                            Duration wait = pacing.empty(calledNanos, System.nanoTime()); // adaptive polling
+                            if (quietTimer != null && buffer.parkReader(wait, quietTimer, relaunch)) {
+                                parked = true; // from here on another thread may run the loop: touch nothing
+                                return;
+                            }
+                            buffer.pause(wait);
                         } else {
                             pacing.records(System.nanoTime());
                         }
@@ -210,7 +240,7 @@ final class ShardReader {
                 listener.readerFailed(this, StreamErrors.FATAL, "internal error: " + e);
             }
         } finally {
-            if (state != State.FAILED) {
+            if (!parked && state != State.FAILED) {
                 state = State.STOPPED;
             }
         }

@@ -2,6 +2,7 @@ package io.dynamostream.reading;
 
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 
 import io.dynamostream.config.DynamoStreamConfig;
@@ -25,13 +26,15 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * these; closed by the supervisor at shutdown).
  *
  * @param windows where tumbling windows and their state are kept (the state store)
+ * @param quietTimer runs the readers of quiet shards again when their poll interval has passed
  * @param ended told when a subscription of a table ended (ERROR or CLOSED), so the supervisor detaches it
  */
 record StreamServices(DynamoDbClient dynamoDb, DynamoDbStreamsClient streams, DynamoStreamConfig.Reader reader,
         SubscriptionRegistry registry, CheckpointStore checkpoints, WindowStore windows, Destinations destinations,
         RetryPolicy retryPolicy, DeadLetters deadLetters, Incidents incidents, StreamMetrics metrics, Clock clock,
         Sleeper sleeper,
-        ExecutorService readers, ExecutorService cursors, TableStream.Ended ended) {
+        ExecutorService readers, ExecutorService cursors, ScheduledExecutorService quietTimer,
+        TableStream.Ended ended) {
 
     /** The delivery of one subscription's batches on one shard of {@code streamArn}. */
     BatchDelivery delivery(Subscription subscription, String streamArn, String shardId,

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -79,6 +80,8 @@ public class StreamSupervisor {
             Thread.ofVirtual().name("cursor-", 0).factory());
     private final ExecutorService control = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("supervisor-", 0).factory());
+    /** Runs the readers of quiet shards again when their poll interval has passed ({@link ShardReader#parkWith}). */
+    private final ScheduledThreadPoolExecutor quietTimer = quietTimer();
     private final StreamServices services;
     private final SubscriptionRegistry registry;
     private final DynamoStreamConfig config;
@@ -99,7 +102,7 @@ public class StreamSupervisor {
         DynamoStreamConfig.Delivery d = config.delivery();
         this.services = new StreamServices(dynamoDb, streams, config.reader(), registry, checkpoints, windows,
                 destinations, new RetryPolicy(d.initialBackoff(), d.maxBackoff()), deadLetters, incidents, metrics,
-                Clock.systemUTC(), Sleeper.SYSTEM, readers, cursors, this::ended);
+                Clock.systemUTC(), Sleeper.SYSTEM, readers, cursors, quietTimer, this::ended);
     }
 
     /**
@@ -346,16 +349,24 @@ public class StreamSupervisor {
     public record TableStatus(String table, boolean streamResolved, Instant lastDiscovery, String lastError) {
     }
 
+    /** One platform thread; a reader's timer task is removed as soon as a stop or a rewind runs the reader sooner. */
+    private static ScheduledThreadPoolExecutor quietTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("reader-quiet-timer").factory());
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
+
     @PreDestroy
     void stop() {
         stopping = true;
         tables.values().forEach(TableStream::close);
         tables.clear();
-        for (ExecutorService executor : List.of(control, cursors, readers)) {
+        for (ExecutorService executor : List.of(control, cursors, readers, quietTimer)) {
             executor.shutdownNow();
         }
         try {
-            for (ExecutorService executor : List.of(control, cursors, readers)) {
+            for (ExecutorService executor : List.of(control, cursors, readers, quietTimer)) {
                 executor.awaitTermination(2, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

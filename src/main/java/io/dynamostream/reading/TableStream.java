@@ -475,10 +475,19 @@ final class TableStream implements ShardReader.Listener, ShardCursor.Listener {
         ShardReader reader = new ShardReader(tableName, shardId, fetcher, buffer, services.reader(), this,
                 services.metrics());
         readers.put(shardId, reader);
-        services.readers().execute(() -> {
+        Runnable run = () -> {
             Thread.currentThread().setName("reader-" + shardId);
             reader.run();
+        };
+        // a quiet shard's poll interval is waited out with no thread; the reader runs again on a new one
+        reader.parkWith(services.quietTimer(), () -> {
+            try {
+                services.readers().execute(run);
+            } catch (RejectedExecutionException e) {
+                reader.notRun(); // the service is stopping
+            }
         });
+        services.readers().execute(run);
         return reader;
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -16,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.dynamostream.aws.StreamErrors;
+import io.dynamostream.config.DynamoStreamConfig;
 import io.dynamostream.metrics.StreamMetrics;
 import io.dynamostream.reading.FakeStreams.Async;
 import io.dynamostream.reading.ShardBuffer.Batch;
@@ -66,12 +69,20 @@ class ShardReaderTest {
         }
     }
 
+    /** The threads a parking reader ran on after its first ({@link #parkingReader}). */
+    private final List<Thread> relaunched = new CopyOnWriteArrayList<>();
+    private final ScheduledThreadPoolExecutor quietTimer = new ScheduledThreadPoolExecutor(1);
+
     @AfterEach
     void stopReaders() throws InterruptedException {
         readers.forEach(ShardReader::stop);
         for (Thread t : threads) {
             assertTrue(t.join(Duration.ofSeconds(2)), "the reader loop ends when stopped");
         }
+        for (Thread t : relaunched) {
+            assertTrue(t.join(Duration.ofSeconds(2)), "the reader loop ends when stopped");
+        }
+        quietTimer.shutdownNow();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -85,6 +96,25 @@ class ShardReaderTest {
                 events, metrics);
         readers.add(reader);
         return reader;
+    }
+
+    /** A reader that waits out quiet intervals with no thread, as the service's readers do; runs again on new ones. */
+    private ShardReader parkingReader(ShardBuffer buffer, DynamoStreamConfig.Reader settings) {
+        ShardReader reader = new ShardReader(TABLE, SHARD_ID, new ShardFetcher(streams, STREAM_ARN, SHARD_ID, null,
+                100), buffer, settings, events, metrics);
+        readers.add(reader);
+        reader.parkWith(quietTimer, () -> relaunched.add(Thread.ofVirtual().name("reader-again").start(reader::run)));
+        return reader;
+    }
+
+    /** The fast settings, with every poll interval {@code interval}. */
+    private static DynamoStreamConfig.Reader pollingEvery(Duration interval) {
+        DynamoStreamConfig.Reader fast = FakeStreams.fastReaderSettings();
+        return (DynamoStreamConfig.Reader) Proxy.newProxyInstance(ShardReaderTest.class.getClassLoader(),
+                new Class<?>[] {DynamoStreamConfig.Reader.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "idleInterval", "activeInterval", "idleMaxInterval" -> interval;
+                    default -> method.invoke(fast, args);
+                });
     }
 
     private ShardReader reader(ShardBuffer buffer, String after) {
@@ -512,6 +542,65 @@ class ShardReaderTest {
 
         eventually().until(() -> thread.getState() == Thread.State.TERMINATED);
         assertEquals(State.STOPPED, reader.state());
+        assertEquals(List.of(), events.failures);
+    }
+
+    // ---------------------------------------------------------------- quiet intervals with no thread (issue 13)
+
+    @Test
+    void givenAQuietShard_whenParking_thenNoThreadWaitsBetweenPollsAndRecordsStillArrive() throws Exception {
+        ShardBuffer buffer = buffer(100, null, false);
+        Position cursor = attached(buffer, Join.TRIM_HORIZON, null);
+        ShardReader reader = parkingReader(buffer, FakeStreams.fastReaderSettings());
+
+        Thread first = start(reader);
+
+        eventually().until(() -> relaunched.size() >= 5);
+        assertTrue(first.join(Duration.ofSeconds(2)), "the first thread ends at the first quiet interval");
+        // one poll per thread: each one before the last two has ended (those may still be returning or polling)
+        eventually().until(() -> {
+            List<Thread> seen = List.copyOf(relaunched);
+            return seen.subList(0, seen.size() - 2).stream().noneMatch(Thread::isAlive);
+        });
+        assertEquals(State.READING, reader.state());
+        streams.page("1", "2");
+        assertEquals(List.of("1", "2"), take(buffer, cursor, 2));
+        assertEquals(List.of(), events.failures);
+    }
+
+    @Test
+    void givenAReaderParkedForAQuietInterval_whenStopped_thenItStopsAtOnceWithNoMorePolls() {
+        ShardBuffer buffer = buffer(100, null, false);
+        attached(buffer, Join.TRIM_HORIZON, null);
+        ShardReader reader = parkingReader(buffer, pollingEvery(Duration.ofSeconds(30)));
+        Thread first = start(reader);
+        eventually().until(() -> streams.getRecordsCalls() == 1 && !first.isAlive());
+        assertEquals(State.READING, reader.state(), "parked, not stopped");
+
+        reader.stop();
+
+        eventually().until(() -> reader.state() == State.STOPPED);
+        assertEquals(1, streams.getRecordsCalls(), "no poll after the stop");
+        assertEquals(1, relaunched.size(), "run once more, to see the stop");
+    }
+
+    @Test
+    void givenAReaderParkedForAQuietInterval_whenACursorNeedsOlderRecords_thenTheShardIsReadAgainAtOnce() {
+        streams.page("1", "2");
+        ShardBuffer buffer = buffer(100, null, false);
+        Position first = attached(buffer, Join.TRIM_HORIZON, null);
+        ShardReader reader = parkingReader(buffer, pollingEvery(Duration.ofSeconds(30)));
+        Thread thread = start(reader);
+        assertEquals(List.of("1", "2"), take(buffer, first, 2));
+        eventually().until(() -> streams.getRecordsCalls() == 2 && !thread.isAlive()); // parked for 30 s
+        streams.page("2");
+
+        Position late = attached(buffer, Join.AFTER, "1");
+
+        // within the 2 s of eventually(), not after the 30 s interval
+        eventually().until(() -> opened().size() == 2);
+        assertEquals(List.of("TRIM_HORIZON", "AFTER 1"), opened());
+        assertEquals(List.of("2"), take(buffer, late, 1));
         assertEquals(List.of(), events.failures);
     }
 }
