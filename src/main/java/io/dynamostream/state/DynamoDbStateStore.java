@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
@@ -100,6 +101,17 @@ final class DynamoDbStateStore implements StateStore {
     @Override
     public void putSubscription(String id, String document) {
         put(Checkpoints.requireId("subscription", id), SUBSCRIPTION, document);
+    }
+
+    /** BatchWriteItem, 25 documents per call (one PutItem each made registering a large subscription file slow). */
+    @Override
+    public void putSubscriptions(Map<String, String> documents) {
+        List<WriteRequest> puts = new ArrayList<>();
+        documents.forEach((id, document) -> puts.add(WriteRequest.builder().putRequest(PutRequest.builder()
+                .item(item(Checkpoints.requireId("subscription", id), SUBSCRIPTION, document)).build()).build()));
+        for (int i = 0; i < puts.size(); i += 25) {
+            batchWrite(puts.subList(i, Math.min(i + 25, puts.size())));
+        }
     }
 
     @Override
@@ -306,6 +318,12 @@ final class DynamoDbStateStore implements StateStore {
     }
 
     private void put(String pk, String sk, String document) {
+        Map<String, AttributeValue> item = item(pk, sk, document);
+        client.putItem(r -> r.tableName(table).item(item));
+    }
+
+    /** The item of a document: the key, and the document as text or, when large, gzipped. */
+    private static Map<String, AttributeValue> item(String pk, String sk, String document) {
         Map<String, AttributeValue> item = new HashMap<>(key(pk, sk));
         byte[] utf8 = MemoryStateStore.requireDocument(document).getBytes(StandardCharsets.UTF_8);
         if (utf8.length <= COMPRESS_ABOVE) {
@@ -318,7 +336,7 @@ final class DynamoDbStateStore implements StateStore {
             }
             item.put("docz", AttributeValue.fromB(SdkBytes.fromByteArray(gzip)));
         }
-        client.putItem(r -> r.tableName(table).item(item));
+        return item;
     }
 
     /** Every item whose sort key is {@code sk}: partition key (subscription id) → document. */
@@ -347,7 +365,7 @@ final class DynamoDbStateStore implements StateStore {
         Map<String, List<WriteRequest>> pending = Map.of(table, requests);
         for (int attempt = 0; !pending.isEmpty(); attempt++) {
             if (attempt == 10) {
-                throw new IllegalStateException("DynamoDB left " + pending.get(table).size() + " deletes of table "
+                throw new IllegalStateException("DynamoDB left " + pending.get(table).size() + " writes of table "
                         + table + " unprocessed after " + attempt + " attempts");
             }
             if (attempt > 0) {

@@ -135,6 +135,21 @@ final class EmbeddedStateStore implements StateStore {
         writer.write(() -> subscriptions.put(id, document), r -> true);
     }
 
+    /** One batch, one commit for them all. */
+    @Override
+    public void putSubscriptions(Map<String, String> documents) {
+        documents.forEach((id, document) -> {
+            Checkpoints.requireId("subscription", id);
+            MemoryStateStore.requireDocument(document);
+        });
+        if (!documents.isEmpty()) {
+            writer.write(() -> {
+                documents.forEach(subscriptions::put);
+                return Boolean.TRUE;
+            }, r -> true);
+        }
+    }
+
     @Override
     public void deleteSubscription(String id) {
         Checkpoints.requireId("subscription", id);

@@ -36,6 +36,14 @@ interface StateStore extends CheckpointStore, AutoCloseable {
     void putSubscription(String id, String document);
 
     /**
+     * Inserts or replaces several subscriptions' documents (id → document), durable when this returns; a store that
+     * can writes them in one commit (registering the thousands of entries of a subscription file).
+     */
+    default void putSubscriptions(Map<String, String> documents) {
+        documents.forEach(this::putSubscription);
+    }
+
+    /**
      * Deletes a subscription with its checkpoints, dead letters and stop notification; nothing happens when it is
      * unknown.
      */

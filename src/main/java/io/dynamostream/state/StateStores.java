@@ -70,22 +70,58 @@ public class StateStores implements CheckpointStore, DeadLetterStore, Notificati
     public void put(Stored subscription) {
         String id = subscription.id();
         String document = Documents.subscription(subscription);
-        while (!deleted.contains(id)) {
-            ReentrantReadWriteLock lock = live.computeIfAbsent(id, k -> new ReentrantReadWriteLock());
-            lock.readLock().lock();
+        ReentrantReadWriteLock lock = readLockIfLive(id);
+        if (lock != null) {
             try {
-                if (deleted.contains(id)) {
-                    live.remove(id, lock); // created after the delete: it must not let later writes through
-                    return;
-                }
-                if (live.get(id) == lock) {
-                    store.putSubscription(id, document);
-                    return;
-                }
+                store.putSubscription(id, document);
             } finally {
                 lock.readLock().unlock();
             }
         }
+    }
+
+    /**
+     * Like {@link #put} for each, in one write of the store: each id's read lock is held until the write is done, and
+     * an id deleted before it is left out.
+     */
+    @Override
+    public void putAll(List<Stored> subscriptions) {
+        Map<String, String> documents = new java.util.LinkedHashMap<>();
+        List<ReentrantReadWriteLock> held = new ArrayList<>();
+        try {
+            for (Stored subscription : subscriptions) {
+                String document = Documents.subscription(subscription);
+                ReentrantReadWriteLock lock = readLockIfLive(subscription.id());
+                if (lock != null) {
+                    held.add(lock);
+                    documents.put(subscription.id(), document);
+                }
+            }
+            store.putSubscriptions(documents);
+        } finally {
+            held.forEach(lock -> lock.readLock().unlock());
+        }
+    }
+
+    /**
+     * The subscription's lock with its read side held, or null (nothing held) when it was deleted: writes for it may
+     * go on until the caller unlocks it.
+     */
+    private ReentrantReadWriteLock readLockIfLive(String id) {
+        while (!deleted.contains(id)) {
+            ReentrantReadWriteLock lock = live.computeIfAbsent(id, k -> new ReentrantReadWriteLock());
+            lock.readLock().lock();
+            if (deleted.contains(id)) {
+                live.remove(id, lock); // created after the delete: it must not let later writes through
+                lock.readLock().unlock();
+                return null;
+            }
+            if (live.get(id) == lock) {
+                return lock;
+            }
+            lock.readLock().unlock();
+        }
+        return null;
     }
 
     @Override

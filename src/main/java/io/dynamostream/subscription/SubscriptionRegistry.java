@@ -106,15 +106,48 @@ public class SubscriptionRegistry {
      * @throws TooManySubscriptionsException when {@code dynamo-stream.limits.max-subscriptions} are registered
      */
     public Subscription register(SubscriptionRequest.Valid request, Subscription.Source source) {
+        Entry entry = newEntry(request, source);
+        admit(entry.id, entry);
+        persist(entry);
+        return announce(entry);
+    }
+
+    /**
+     * Registers a subscription file's new entries as {@link #register} does, with one write of the store for them all
+     * (one write each made a first start with 10,000 entries take about 8 s): all of them or, when the guard refuses
+     * one or they would pass the limit, none.
+     */
+    private List<Subscription> registerAll(List<SubscriptionRequest.Valid> requests, Subscription.Source source) {
+        List<Entry> fresh = new ArrayList<>();
+        for (SubscriptionRequest.Valid request : requests) {
+            fresh.add(newEntry(request, source));
+        }
+        synchronized (admission) {
+            if (entries.size() + fresh.size() > maxSubscriptions) {
+                throw new TooManySubscriptionsException(maxSubscriptions);
+            }
+        }
+        // stored before they can be seen: no other write for them can come first
+        store.putAll(fresh.stream().map(Entry::stored).toList());
+        for (Entry entry : fresh) {
+            admit(entry.id, entry);
+        }
+        return fresh.stream().map(this::announce).toList();
+    }
+
+    /** A new entry for a request the destination guard accepts, not yet admitted nor stored. */
+    private Entry newEntry(SubscriptionRequest.Valid request, Subscription.Source source) {
         destinationGuard.refusalAtRegistration(request.url()).ifPresent(reason -> {
             throw new InvalidSubscriptionException(List.of(new FieldError("url", List.of(reason))));
         });
-        String id = UlidCreator.getMonotonicUlid().toString();
-        Entry entry = new Entry(id, request, source, clock.instant());
-        admit(id, entry);
-        persist(entry);
-        LOG.infof("Subscription %s registered: table %s -> %s (%s, from %s%s%s)", id, request.tableName(),
-                Redaction.url(request.url()), request.startingPosition(), source,
+        return new Entry(UlidCreator.getMonotonicUlid().toString(), request, source, clock.instant());
+    }
+
+    /** Logs a registered (admitted and stored) entry and tells the observers; its snapshot. */
+    private Subscription announce(Entry entry) {
+        SubscriptionRequest.Valid request = entry.request;
+        LOG.infof("Subscription %s registered: table %s -> %s (%s, from %s%s%s)", entry.id, request.tableName(),
+                Redaction.url(request.url()), request.startingPosition(), entry.source,
                 request.secrets().isEmpty() ? "" : ", signed",
                 request.headers().isEmpty() ? "" : ", headers " + request.headers().keySet());
         Subscription snapshot = entry.snapshot();
@@ -148,13 +181,12 @@ public class SubscriptionRegistry {
                 .sorted(Comparator.comparing(e -> e.id))
                 .forEach(e -> byTarget.computeIfAbsent(List.of(e.request.tableName(), e.request.url()),
                         k -> new java.util.ArrayDeque<>()).add(e));
+        List<SubscriptionRequest.Valid> fresh = new ArrayList<>();
         for (SubscriptionRequest.Valid request : fileEntries) {
             java.util.Deque<Entry> candidates = byTarget.get(List.of(request.tableName(), request.url()));
             Optional<Entry> known = Optional.ofNullable(candidates == null ? null : candidates.poll());
             if (known.isEmpty()) {
-                Subscription s = register(request, Subscription.Source.CONFIG_FILE);
-                kept.add(s.id());
-                added.add(s);
+                fresh.add(request);
                 continue;
             }
             Entry entry = known.get();
@@ -179,6 +211,8 @@ public class SubscriptionRegistry {
                 remove(entry.id).ifPresent(removed::add);
             }
         }
+        // the new entries last, when those that left the file no longer count against the limit
+        added.addAll(registerAll(fresh, Subscription.Source.CONFIG_FILE));
         return new FileChanges(added, changed, removed);
     }
 
@@ -413,11 +447,7 @@ public class SubscriptionRegistry {
      */
     private void persist(Entry entry) {
         synchronized (entry.saving) {
-            SubscriptionStore.Stored doc;
-            synchronized (entry) {
-                doc = new SubscriptionStore.Stored(entry.id, entry.request.toRequest(), entry.source,
-                        entry.createdAt, entry.status, entry.error, entry.started);
-            }
+            SubscriptionStore.Stored doc = entry.stored();
             if (entries.get(entry.id) == entry) {
                 store.put(doc);
             }
@@ -466,6 +496,11 @@ public class SubscriptionRegistry {
 
         synchronized boolean isActive() {
             return status == SubscriptionStatus.RUNNING;
+        }
+
+        /** The document to store, as the entry is now. */
+        synchronized SubscriptionStore.Stored stored() {
+            return new SubscriptionStore.Stored(id, request.toRequest(), source, createdAt, status, error, started);
         }
 
         /** Applies a transition when the status allows it; a move back to RUNNING clears the error and the retries. */

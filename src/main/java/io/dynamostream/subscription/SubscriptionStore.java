@@ -24,6 +24,11 @@ public interface SubscriptionStore {
     /** Inserts or replaces a subscription. */
     void put(Stored subscription);
 
+    /** Inserts or replaces several subscriptions, in one write where the store can (a subscription file's entries). */
+    default void putAll(List<Stored> subscriptions) {
+        subscriptions.forEach(this::put);
+    }
+
     /**
      * Deletes a subscription with its checkpoints and dead letters. Writes for it that are in progress finish
      * first; later ones are ignored.

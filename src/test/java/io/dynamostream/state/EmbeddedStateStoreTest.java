@@ -60,6 +60,25 @@ class EmbeddedStateStoreTest extends StateStoreContract {
         }
     }
 
+    /** A subscription file's thousands of new entries: one commit, all of them there after a reopen. */
+    @Test
+    void givenManySubscriptions_whenPutTogether_thenOneCommitAndAllAreThereAfterAReopen() {
+        store.close();
+        Path data = dir.resolve("batch");
+        Map<String, String> documents = new java.util.TreeMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            documents.put(String.format("s%04d", i), "{\"table_name\":\"T" + i + "\"}");
+        }
+        try (EmbeddedStateStore first = EmbeddedStateStore.open(data)) {
+            long before = first.commitCount();
+            first.putSubscriptions(documents);
+            assertEquals(1, first.commitCount() - before);
+        }
+        try (StateStore second = EmbeddedStateStore.open(data)) {
+            assertEquals(documents, second.subscriptions());
+        }
+    }
+
     @Test
     void givenNewDirectory_whenOpened_thenItIsCreatedAndOnlyTheOwnerCanReadTheFile() throws Exception {
         assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));

@@ -80,6 +80,25 @@ abstract class StateStoreContract {
         assertEquals(List.of(a, b), ours);
     }
 
+    /** A subscription file's new entries in one call: more than one DynamoDB batch, a replaced one, a large one. */
+    @Test
+    void givenManySubscriptions_whenPutTogether_thenEachDocumentComesBack() {
+        String replaced = id("replaced");
+        store.putSubscription(replaced, "{\"v\":1}");
+        Map<String, String> documents = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 60; i++) {
+            documents.put(id("batch" + i), "{\"table_name\":\"T" + i + "\"}");
+        }
+        documents.put(replaced, "{\"v\":2}");
+        String large = "{\"headers\":{\"x\":\"" + "h".repeat(200_000) + "\"}}";
+        documents.put(id("large"), large);
+
+        store.putSubscriptions(documents);
+
+        Map<String, String> all = store.subscriptions();
+        documents.forEach((id, document) -> assertEquals(document, all.get(id), id));
+    }
+
     @Test
     void givenSubscription_whenPutAgain_thenTheDocumentIsReplaced() {
         String s = id("s");

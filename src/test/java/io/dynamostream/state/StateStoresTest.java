@@ -180,6 +180,21 @@ class StateStoresTest {
     }
 
     @Test
+    void givenDeletedSubscription_whenPutTogetherWithOthers_thenOnlyTheOthersAreStoredAndWritable() {
+        stores.put(stored(SUB, SubscriptionStatus.RUNNING));
+        stores.delete(SUB);
+
+        stores.putAll(List.of(stored("01NEW0000000000000000000A1", SubscriptionStatus.RUNNING),
+                stored(SUB, SubscriptionStatus.ERROR), stored("01NEW0000000000000000000A2", SubscriptionStatus.PAUSED)));
+
+        assertNothingStoredFor(SUB);
+        assertEquals(List.of("01NEW0000000000000000000A1", "01NEW0000000000000000000A2"),
+                StateStores.over(raw).load((id, reason) -> {
+                }).stream().map(Stored::id).toList());
+        assertTrue(stores.checkpoint("01NEW0000000000000000000A2", "shard-1", SEQ_30), "their writes land");
+    }
+
+    @Test
     void givenLatePutAfterDelete_whenTheStoppingReaderWritesNext_thenNothingIsLeftBehind() {
         stores.put(stored(SUB, SubscriptionStatus.RUNNING));
         stores.delete(SUB);

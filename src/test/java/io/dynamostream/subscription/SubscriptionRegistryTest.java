@@ -821,6 +821,55 @@ class SubscriptionRegistryTest {
         assertEquals(List.of(Kind.ADDED), kinds());
     }
 
+    /** The file's new entries are stored in one write, in the file's order, each announced after it is stored. */
+    @Test
+    void givenManyNewFileEntries_whenApplied_thenAllAreStoredAnnouncedAndComeBackAfterARestart() {
+        SubscriptionRegistry big = registry(1_000);
+        List<SubscriptionRequest.Valid> file = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            file.add(request("T" + (i % 7) + "x", RECEIVER + "?n=" + i));
+        }
+
+        SubscriptionRegistry.FileChanges changes = big.registerFromFile(file);
+
+        assertEquals(1_000, changes.added().size());
+        assertEquals(file.stream().map(r -> r.url().toString()).toList(),
+                changes.added().stream().map(a -> a.url().toString()).toList(), "in the file's order");
+        assertEquals(1_000, events.stream().filter(e -> e.kind() == Kind.ADDED).count());
+        SubscriptionRegistry restarted = registry(1_000, new ArrayList<>());
+        assertEquals(ids(changes.added()), ids(restarted.load()));
+    }
+
+    @Test
+    void givenFileWithMoreNewEntriesThanTheLimitAllows_whenApplied_thenRefusedAndNoneIsRegistered() {
+        registry.register(request("People"), Subscription.Source.API);
+        List<SubscriptionRequest.Valid> file = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            file.add(request("People", RECEIVER + "?n=" + i));
+        }
+        events.clear();
+
+        assertThrows(TooManySubscriptionsException.class, () -> registry.registerFromFile(file));
+
+        assertEquals(1, registry.list().size(), "only the subscription registered before");
+        assertEquals(List.of(), events);
+        assertEquals(1, registry(10, new ArrayList<>()).load().size(), "nothing more stored");
+    }
+
+    @Test
+    void givenFileEntryRefusedByTheGuard_whenApplied_thenInvalidOnUrlAndNoEntryOfTheFileIsRegistered() {
+        List<SubscriptionRequest.Valid> file = List.of(request("People"),
+                request("Orders", "http://metadata.example/latest"));
+
+        InvalidSubscriptionException e = assertThrows(InvalidSubscriptionException.class,
+                () -> registry.registerFromFile(file));
+
+        assertEquals("url", e.errors().get(0).field());
+        assertEquals(List.of(), registry.list());
+        assertEquals(List.of(), events);
+        assertEquals(List.of(), registry(10, new ArrayList<>()).load());
+    }
+
     @Test
     void givenUnchangedFile_whenAppliedAfterARestart_thenEveryEntryKeepsItsIdAndNothingIsReported() {
         List<SubscriptionRequest.Valid> file = List.of(request("People"), request("Orders"));
