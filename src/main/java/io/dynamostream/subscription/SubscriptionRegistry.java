@@ -129,8 +129,8 @@ public class SubscriptionRegistry {
         }
         // stored before they can be seen: no other write for them can come first
         store.putAll(fresh.stream().map(Entry::stored).toList());
-        for (Entry entry : fresh) {
-            admit(entry.id, entry);
+        synchronized (admission) { // counted above: a stored entry is always admitted
+            fresh.forEach(entry -> entries.put(entry.id, entry));
         }
         return fresh.stream().map(this::announce).toList();
     }
