@@ -22,7 +22,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -39,9 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherCdsIT {
 
-    private static final List<String> SCRIPT_FILES = List.of("dynamo-stream", ".mvn/wrapper/select-jdk.sh",
-            ".mvn/wrapper/maven-wrapper.properties");
-
     @TempDir
     Path tmp;
 
@@ -50,12 +46,7 @@ class LauncherCdsIT {
 
     @BeforeEach
     void copyLauncherAndPackagedService() throws IOException {
-        project = tmp.resolve("project");
-        for (String file : SCRIPT_FILES) {
-            Path target = project.resolve(file);
-            Files.createDirectories(target.getParent());
-            Files.copy(Path.of(file), target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
+        project = LauncherScriptTest.copyLauncher(tmp.resolve("project"));
         Path app = Path.of("target/quarkus-app");
         assertTrue(Files.isRegularFile(app.resolve("quarkus-run.jar")), "package the service first");
         try (Stream<Path> files = Files.walk(app)) {

@@ -44,12 +44,7 @@ class LauncherScriptTest {
 
     @BeforeEach
     void copyLauncherAndFakeAnOldDefaultJava() throws IOException {
-        project = tmp.resolve("project");
-        for (String file : SCRIPT_FILES) {
-            Path target = project.resolve(file);
-            Files.createDirectories(target.getParent());
-            Files.copy(Path.of(file), target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
+        project = copyLauncher(tmp.resolve("project"));
         jar = project.resolve("target/quarkus-app/quarkus-run.jar");
         oldJavaBin = fakeJava(tmp.resolve("old-jdk-17"), "17.0.15", false).resolve("bin");
     }
@@ -150,6 +145,16 @@ class LauncherScriptTest {
         assertEquals("dynamo-stream: error: " + project.toRealPath().resolve("target/quarkus-app/quarkus-run.jar")
                 + " not found; build it first with ./mvnw package -DskipTests", r.stderr().strip());
         assertEquals("", r.stdout());
+    }
+
+    /** The launcher and the wrapper files it reads, copied into {@code project}; returns {@code project}. */
+    static Path copyLauncher(Path project) throws IOException {
+        for (String file : SCRIPT_FILES) {
+            Path target = project.resolve(file);
+            Files.createDirectories(target.getParent());
+            Files.copy(Path.of(file), target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        return project;
     }
 
     private void packagedJar() throws IOException {

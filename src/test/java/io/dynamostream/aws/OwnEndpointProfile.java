@@ -16,6 +16,11 @@ public abstract class OwnEndpointProfile implements QuarkusTestProfile {
     /** The resource that starts the endpoint and sets the properties that point at it. */
     protected abstract TestResourceEntry endpoint();
 
+    /** A {@link RawHttpServer} ({@link RawHttpServerResource}) whose base URL is set as {@code property}. */
+    protected static TestResourceEntry rawHttpServerAt(String property) {
+        return new TestResourceEntry(RawHttpServerResource.class, Map.of(RawHttpServerResource.PROPERTY, property));
+    }
+
     /** The test's own settings. */
     protected Map<String, String> settings() {
         return Map.of();

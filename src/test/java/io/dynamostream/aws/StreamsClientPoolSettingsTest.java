@@ -46,8 +46,7 @@ class StreamsClientPoolSettingsTest {
 
         @Override
         protected TestResourceEntry endpoint() {
-            return new TestResourceEntry(RawHttpServerResource.class,
-                    Map.of(RawHttpServerResource.PROPERTY, "quarkus.dynamodb.endpoint-override"));
+            return rawHttpServerAt("quarkus.dynamodb.endpoint-override");
         }
     }
 

@@ -37,8 +37,7 @@ class StreamsClientProxyTest {
 
         @Override
         protected TestResourceEntry endpoint() {
-            return new TestResourceEntry(RawHttpServerResource.class,
-                    Map.of(RawHttpServerResource.PROPERTY, "quarkus.dynamodb.sync-client.apache.proxy.endpoint"));
+            return rawHttpServerAt("quarkus.dynamodb.sync-client.apache.proxy.endpoint");
         }
     }
 

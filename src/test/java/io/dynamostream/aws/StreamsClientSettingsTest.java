@@ -41,8 +41,7 @@ class StreamsClientSettingsTest {
 
         @Override
         protected TestResourceEntry endpoint() {
-            return new TestResourceEntry(RawHttpServerResource.class,
-                    Map.of(RawHttpServerResource.PROPERTY, "quarkus.dynamodb.endpoint-override"));
+            return rawHttpServerAt("quarkus.dynamodb.endpoint-override");
         }
     }
 
