@@ -136,6 +136,7 @@ class StreamsClientProducer {
                 .apiCallAttemptTimeout(dynamoDbOverrides.apiCallAttemptTimeout().orElse(DEFAULT_ATTEMPT_TIMEOUT))
                 .scheduledExecutorService(timeouts());
         dynamoDbOverrides.apiCallTimeout().ifPresent(overrides::apiCallTimeout);
+        SdkJsonBuffers.shareAcrossThreads(); // each poll runs on a new virtual thread: see the class
         var builder = DynamoDbStreamsClient.builder()
                 .region(cfg.region())
                 .credentialsProvider(cfg.credentialsProvider())

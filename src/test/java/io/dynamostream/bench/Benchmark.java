@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -527,6 +528,33 @@ public final class Benchmark {
     /** CPU time (user + system) a process has used so far, in seconds. */
     static double cpuSeconds(ProcessHandle process) {
         return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+    }
+
+    /**
+     * CPU seconds the process's garbage collector threads have used (the JVM's {@code sun.threads.total_gc_cpu_time}
+     * counter, JDK 23 and later, read with the {@code jcmd} next to the process's {@code java}); NaN when it cannot
+     * be read.
+     */
+    static double gcCpuSeconds(ProcessHandle process) {
+        Optional<Path> jcmd = process.info().command().map(c -> Path.of(c).resolveSibling("jcmd"))
+                .filter(Files::isExecutable);
+        if (jcmd.isEmpty()) {
+            return Double.NaN;
+        }
+        try {
+            Process p = new ProcessBuilder(jcmd.get().toString(), Long.toString(process.pid()), "PerfCounter.print")
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            return out.lines().filter(l -> l.startsWith("sun.threads.total_gc_cpu_time=")).findFirst()
+                    .map(l -> Long.parseLong(l.substring(l.indexOf('=') + 1).strip()) / 1e9).orElse(Double.NaN);
+        } catch (java.io.IOException | NumberFormatException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
     }
 
     /** Creates a table with a stream, splits it to {@code shards} open shards and generates records; the stream ARN. */

@@ -294,10 +294,12 @@ final class Scale {
             dynamo.hook("counts/reset", Map.of());
             JsonNode node0 = dynamo.get("process");
             double cpu0 = Benchmark.cpuSeconds(service.handle());
+            double gc0 = Benchmark.gcCpuSeconds(service.handle());
             long w0 = System.nanoTime();
             System.out.printf(Locale.ROOT, "    N=%,d: idle window of %d s ...%n", n, idleSeconds);
             Thread.sleep(TimeUnit.SECONDS.toMillis(idleSeconds));
             double cpu1 = Benchmark.cpuSeconds(service.handle());
+            double gc1 = Benchmark.gcCpuSeconds(service.handle());
             JsonNode counts = dynamo.get("counts");
             JsonNode node1 = dynamo.get("process");
             double window = (System.nanoTime() - w0) / 1e9;
@@ -324,6 +326,8 @@ final class Scale {
             double rate = getRecords / window / Math.max(1, openShards.size());
             column.put("service CPU-s per minute (idle)", String.format(Locale.ROOT, "%.1f (%.2f cores)",
                     cpuPerMinute, cpuPerMinute / 60));
+            column.put("  of which garbage collection", Double.isNaN(gc1 - gc0) ? "-"
+                    : String.format(Locale.ROOT, "%.1f", (gc1 - gc0) / window * 60));
             column.put("service RSS end / max", String.format(Locale.ROOT, "%,.0f / %,.0f MB", rssEnd / 1024.0,
                     maxRss.get() / 1024.0));
             column.put("GetRecords/s per shard mean", String.format(Locale.ROOT, "%.2f", rate));
