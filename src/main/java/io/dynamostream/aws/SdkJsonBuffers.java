@@ -23,7 +23,7 @@ import software.amazon.awssdk.thirdparty.jackson.core.util.RecyclerPool;
  * <p>The factory is reached through {@code AwsStructuredPlainJsonFactory}, public but in an SDK package named
  * {@code internal}: an SDK upgrade that moves it breaks the build or {@code SdkJsonBuffersTest}, not the service.
  */
-public final class SdkJsonBuffers {
+final class SdkJsonBuffers {
 
     private static final Logger LOG = Logger.getLogger(SdkJsonBuffers.class);
 
@@ -40,7 +40,7 @@ public final class SdkJsonBuffers {
      * Gives the SDK's shared JSON factory a pool of buffers shared across threads, once per process; later calls
      * return the same pool.
      */
-    public static RecyclerPool<BufferRecycler> shareAcrossThreads() {
+    static RecyclerPool<BufferRecycler> shareAcrossThreads() {
         synchronized (LOCK) {
             if (pool == null) {
                 pool = JsonRecyclerPools.newBoundedPool(POOL_SIZE);
