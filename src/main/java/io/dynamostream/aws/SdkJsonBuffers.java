@@ -30,6 +30,7 @@ final class SdkJsonBuffers {
     /** Buffer sets kept for reuse: more than the calls in flight when idle, a little of a restart's burst. */
     static final int POOL_SIZE = 64;
 
+    // set when first asked for, at run time, not in a static initialiser: a native build may run those at build time
     private static final Object LOCK = new Object();
     private static RecyclerPool<BufferRecycler> pool;
 

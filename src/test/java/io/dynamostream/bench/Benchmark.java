@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dynamostream.e2e.Dynamo;
+import io.dynamostream.metrics.IdleFootprint;
 import io.dynamostream.e2e.ServiceProcess;
 import io.dynamostream.dev.LocalDynamoDbServer;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -532,27 +532,17 @@ public final class Benchmark {
 
     /**
      * CPU seconds the process's garbage collector threads have used (the JVM's {@code sun.threads.total_gc_cpu_time}
-     * counter, JDK 23 and later, read with the {@code jcmd} next to the process's {@code java}); NaN when it cannot
-     * be read.
+     * counter, JDK 23 and later, read with {@code jcmd PerfCounter.print}); NaN when it cannot be read.
      */
     static double gcCpuSeconds(ProcessHandle process) {
-        Optional<Path> jcmd = process.info().command().map(c -> Path.of(c).resolveSibling("jcmd"))
-                .filter(Files::isExecutable);
-        if (jcmd.isEmpty()) {
-            return Double.NaN;
-        }
         try {
-            Process p = new ProcessBuilder(jcmd.get().toString(), Long.toString(process.pid()), "PerfCounter.print")
-                    .redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            p.waitFor(30, TimeUnit.SECONDS);
-            return out.lines().filter(l -> l.startsWith("sun.threads.total_gc_cpu_time=")).findFirst()
+            return IdleFootprint.jcmd(process.pid(), "PerfCounter.print").lines()
+                    .filter(l -> l.startsWith("sun.threads.total_gc_cpu_time=")).findFirst()
                     .map(l -> Long.parseLong(l.substring(l.indexOf('=') + 1).strip()) / 1e9).orElse(Double.NaN);
-        } catch (java.io.IOException | NumberFormatException e) {
-            return Double.NaN;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return Double.NaN;
+        } catch (Exception e) {
             return Double.NaN;
         }
     }

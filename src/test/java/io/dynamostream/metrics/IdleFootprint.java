@@ -137,7 +137,8 @@ public final class IdleFootprint {
                 best / 1_000_000, series, ours, heap);
     }
 
-    private static String jcmd(long pid, String... command) throws Exception {
+    /** What {@code jcmd <pid> <command...>} (the JDK running this JVM) prints, standard error included. */
+    public static String jcmd(long pid, String... command) throws Exception {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         List<String> cmd = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
         cmd.addAll(List.of(command));
